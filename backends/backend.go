@@ -1,0 +1,42 @@
+package backends
+
+import (
+	"context"
+	"time"
+
+	"github.com/herd-go/herd/messages"
+)
+
+// Backend speaks one protocol. It checks requests before anything is sent
+// and dials connections to nodes.
+type Backend interface {
+	// Name is the protocol's name, such as "memcached" or "redis".
+	Name() string
+	// Check returns a typed error (messages.ErrMalformedKey,
+	// ErrValueTooLarge, ErrUnsupported, ErrInvalidRequest) if req cannot
+	// be sent as it is. It sends nothing.
+	Check(req messages.Request) error
+	// Dial opens one connection to the node at addr.
+	Dial(ctx context.Context, addr string) (Conn, error)
+}
+
+// Conn is one connection to one node, used by one worker at a time.
+// Requests are written (buffered) in order, flushed, and their replies read
+// in the same order, so that several requests can be in flight.
+type Conn interface {
+	// Write buffers req. A request that fails Check is refused with its
+	// error and nothing is buffered; the connection stays usable.
+	Write(req messages.Request) error
+	// Flush sends everything buffered.
+	Flush() error
+	// Read reads the reply to req, the oldest request written and not yet
+	// read. Protocol-level outcomes (a miss, a server error reply) come
+	// back in the Reply's Err with a nil error. A non-nil error means the
+	// connection is out of step or broken and must be closed; it wraps
+	// messages.ErrConnection, ErrProtocol or ErrTimeout.
+	Read(req messages.Request) (*messages.Reply, error)
+	// SetDeadline bounds the next writes and reads, as net.Conn does.
+	SetDeadline(t time.Time) error
+	// Close closes the connection.
+	Close() error
+}

@@ -1,0 +1,164 @@
+// Package testserver starts real memcached and redis-server processes on
+// free 127.0.0.1 ports for herd's tests, and stops them.
+//
+// A test that needs a server whose binary is missing fails under CI=true
+// (where `make test` has installed the servers) and skips elsewhere, with a
+// message that says how to install it.
+package testserver
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Server is one running server process.
+type Server struct {
+	Kind string // "memcached" or "redis"
+	Addr string // 127.0.0.1:port
+
+	t    testing.TB
+	args []string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// Memcached starts a memcached on a free loopback port. The process is
+// stopped when the test ends.
+func Memcached(t testing.TB, extra ...string) *Server {
+	return start(t, "memcached", func(port int) []string {
+		args := []string{"-l", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "0", "-m", "64", "-t", "1"}
+		if os.Geteuid() == 0 {
+			args = append(args, "-u", "root")
+		}
+		return append(args, extra...)
+	})
+}
+
+// Redis starts a redis-server on a free loopback port, with persistence off.
+// The process is stopped when the test ends.
+func Redis(t testing.TB, extra ...string) *Server {
+	return start(t, "redis-server", func(port int) []string {
+		args := []string{"--bind", "127.0.0.1", "--port", strconv.Itoa(port),
+			"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", t.TempDir()}
+		return append(args, extra...)
+	})
+}
+
+// Need fails the test under CI=true, or skips it elsewhere, when binary is
+// not on PATH.
+func Need(t testing.TB, binary string) string {
+	t.Helper()
+	path, err := exec.LookPath(binary)
+	if err == nil {
+		return path
+	}
+	msg := fmt.Sprintf("%s not found on PATH: run `make test` (it installs it) "+
+		"or `apt-get install %s`", binary, pkgOf(binary))
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+func pkgOf(binary string) string {
+	if binary == "redis-server" {
+		return "redis-server"
+	}
+	return binary
+}
+
+func start(t testing.TB, binary string, argsFor func(port int) []string) *Server {
+	t.Helper()
+	path := Need(t, binary)
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		port, err := FreePort()
+		if err != nil {
+			t.Fatalf("testserver: no free port: %v", err)
+		}
+		s := &Server{Kind: binary, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+			t: t, args: argsFor(port)}
+		if lastErr = s.launch(path); lastErr == nil {
+			t.Cleanup(s.Stop)
+			return s
+		}
+	}
+	t.Fatalf("testserver: %s did not start: %v", binary, lastErr)
+	return nil
+}
+
+func (s *Server) launch(path string) error {
+	s.cmd = exec.Command(path, s.args...)
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := s.cmd.Start(); err != nil {
+		return err
+	}
+	s.done = make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(s.done) }()
+	if err := WaitListening(s.Addr, 5*time.Second, s.done); err != nil {
+		s.Stop()
+		return err
+	}
+	return nil
+}
+
+// Stop kills the server and waits for it to exit. It is idempotent.
+func (s *Server) Stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGCONT)
+	_ = s.cmd.Process.Kill()
+	<-s.done
+}
+
+// Restart starts the server again on the same address after Stop.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Stop()
+	if err := s.launch(s.cmd.Path); err != nil {
+		s.t.Fatalf("testserver: restart %s: %v", s.Addr, err)
+	}
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// WaitListening polls addr until it accepts a connection, the process ends
+// (exited closes), or timeout passes.
+func WaitListening(addr string, timeout time.Duration, exited <-chan struct{}) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			return c.Close()
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("process exited before listening on %s", addr)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("nothing listening on %s after %v: %w", addr, timeout, err)
+		}
+	}
+}

@@ -1,0 +1,77 @@
+package messages
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// Replier is where a call's reply goes.
+type Replier interface {
+	Reply(*Reply)
+}
+
+// Call carries a request to a worker with its deadline and reply path. It is
+// answered exactly once: Finish delivers the first reply and drops any
+// later one.
+type Call struct {
+	Request  Request
+	Deadline time.Time
+
+	to       Replier
+	answered atomic.Bool
+}
+
+// NewCall returns a call whose reply goes to r.
+func NewCall(req Request, deadline time.Time, r Replier) *Call {
+	return &Call{Request: req, Deadline: deadline, to: r}
+}
+
+// Finish answers the call with r, stamping r with the request it answers. It
+// reports false, and delivers nothing, if the call was already answered.
+func (c *Call) Finish(r *Reply) bool {
+	if !c.answered.CompareAndSwap(false, true) {
+		return false
+	}
+	r.Request = c.Request
+	c.to.Reply(r)
+	return true
+}
+
+// Fail answers the call with err.
+func (c *Call) Fail(err error) bool { return c.Finish(&Reply{Err: err}) }
+
+// Answered reports whether the call has been answered.
+func (c *Call) Answered() bool { return c.answered.Load() }
+
+// Expired reports whether the call's deadline has passed at now.
+func (c *Call) Expired(now time.Time) bool {
+	return !c.Deadline.IsZero() && !now.Before(c.Deadline)
+}
+
+// IgnoreDeadLetterLogging keeps protoactor from logging calls that reach a
+// stopped actor: herd answers those itself.
+func (c *Call) IgnoreDeadLetterLogging() {}
+
+// ChanReplier delivers a reply on a channel. The channel needs room for one
+// reply so that the worker never blocks on a caller that gave up.
+type ChanReplier chan *Reply
+
+// Reply implements Replier.
+func (ch ChanReplier) Reply(r *Reply) { ch <- r }
+
+// PIDReplier delivers a reply to an actor.
+type PIDReplier struct {
+	System *actor.ActorSystem
+	PID    *actor.PID
+}
+
+// Reply implements Replier.
+func (p PIDReplier) Reply(r *Reply) { p.System.Root.Send(p.PID, r) }
+
+// FuncReplier delivers a reply to a function.
+type FuncReplier func(*Reply)
+
+// Reply implements Replier.
+func (f FuncReplier) Reply(r *Reply) { f(r) }

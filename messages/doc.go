@@ -1,0 +1,27 @@
+// Package messages holds every message that crosses an actor boundary in
+// herd: the requests a user sends, the replies herd sends back, the call
+// envelope that carries a request to a worker, and the events herd publishes
+// on the actor system's event stream.
+//
+// # Requests and replies
+//
+// A request is a plain struct (Get, Set, Delete, Incr, Touch, GetMulti, Do).
+// Any actor may send one to a herd's PID with ctx.Request; herd routes it to
+// the node that owns its key and the sender gets exactly one reply: a *Reply
+// (or a *MultiReply for GetMulti) whose Err is nil on success or one of the
+// errors below. The reply carries the request it answers, so an actor with
+// many requests in flight can match them up.
+//
+// # Calls
+//
+// Inside herd a request travels wrapped in a *Call, which holds its deadline
+// and its reply path: a channel for the Go client, a PID for actors. A call is
+// answered once; later answers are ignored, so a timer and a worker racing to
+// answer cannot produce two replies.
+//
+// # Errors
+//
+// Every error herd returns is one of the sentinel values below, possibly
+// wrapped with a cause or the node that produced it; test for them with
+// errors.Is.
+package messages
