@@ -21,6 +21,7 @@ type Call struct {
 
 	to       Replier
 	answered atomic.Bool
+	timer    atomic.Pointer[time.Timer]
 }
 
 // NewCall returns a call whose reply goes to r.
@@ -34,9 +35,21 @@ func (c *Call) Finish(r *Reply) bool {
 	if !c.answered.CompareAndSwap(false, true) {
 		return false
 	}
+	if t := c.timer.Load(); t != nil {
+		t.Stop()
+	}
 	r.Request = c.Request
 	c.to.Reply(r)
 	return true
+}
+
+// ArmTimer makes the call answer itself with ErrTimeout at its deadline if
+// nothing else has answered it by then. Call it before the call is sent.
+func (c *Call) ArmTimer() {
+	if c.Deadline.IsZero() {
+		return
+	}
+	c.timer.Store(time.AfterFunc(time.Until(c.Deadline), func() { c.Fail(ErrTimeout) }))
 }
 
 // Fail answers the call with err.

@@ -1,0 +1,149 @@
+package actors
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/herd-go/herd/messages"
+	"github.com/herd-go/herd/routing"
+)
+
+// change moves the cluster to next: pools for added nodes first, then one
+// snapshot swap, then the removed nodes' pools retire. router, if given, is
+// already built over next.
+func (c *cluster) change(ctx actor.Context, next []routing.Node, router routing.Router) {
+	next = c.withoutRetiring(next)
+	added, removed, changed := c.diff(next)
+	if !changed {
+		return
+	}
+	if router == nil || len(next) != len(router.Nodes()) {
+		built, err := c.rt.cfg.Router(next)
+		if err != nil {
+			c.rt.log.Error("router build failed; keeping the current nodes", "error", err)
+			return
+		}
+		router = built
+	}
+	for _, addr := range added {
+		c.pools[addr] = c.spawnPool(ctx, addr)
+	}
+	c.nodes = make(map[string]routing.Node, len(next))
+	for _, n := range next {
+		c.nodes[n.Addr] = n
+	}
+	c.epoch++
+	c.rt.publish(&Snapshot{Epoch: c.epoch, Router: router, Pools: copyPIDs(c.pools)})
+	for _, addr := range removed {
+		c.retire(ctx, addr)
+	}
+	c.announce(added, removed)
+}
+
+// withoutRetiring leaves out nodes whose previous pool has not finished
+// retiring: the new pool needs its name. They join once it has.
+func (c *cluster) withoutRetiring(next []routing.Node) []routing.Node {
+	out := next[:0:0]
+	for _, n := range next {
+		if _, busy := c.retiring[n.Addr]; busy {
+			c.deferred = true
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func (c *cluster) spawnPool(ctx actor.Context, addr string) *actor.PID {
+	props := actor.PropsFromProducer(func() actor.Actor { return newPool(c.rt, addr) },
+		actor.WithSupervisor(c.rt.strategy(c.rt.cfg.PoolStrategy)))
+	pid, err := ctx.SpawnNamed(props, addr)
+	if err != nil {
+		// The name is taken only if an old pool is still alive; calls to
+		// pid then reach that pool or, once it stops, get ErrNodeGone.
+		c.rt.log.Error("pool spawn failed", "node", addr, "error", err)
+	}
+	return pid
+}
+
+// retire lets a removed node's pool serve what it has queued, then stop.
+func (c *cluster) retire(ctx actor.Context, addr string) {
+	pid := c.pools[addr]
+	delete(c.pools, addr)
+	if pid == nil {
+		return
+	}
+	c.retiring[addr] = pid
+	ctx.Send(pid, &retire{})
+}
+
+func (c *cluster) announce(added, removed []string) {
+	for _, a := range added {
+		c.rt.log.Info("node added", "node", a)
+	}
+	for _, a := range removed {
+		c.rt.log.Info("node removed", "node", a)
+	}
+	c.rt.event(&messages.NodesChanged{
+		Herd: c.rt.cfg.Name, Epoch: c.epoch,
+		Added: sorted(added), Removed: sorted(removed), Nodes: sortedKeys(c.nodes),
+	})
+}
+
+// poolStopped handles a pool's end: a retired pool is done; a member's pool
+// stopped by the cluster strategy leaves the members, and the next poll
+// starts it afresh.
+func (c *cluster) poolStopped(ctx actor.Context, who *actor.PID) {
+	addr := strings.TrimPrefix(who.Id, ctx.Self().Id+"/")
+	if pid, ok := c.retiring[addr]; ok && pid.Equal(who) {
+		delete(c.retiring, addr)
+		c.finishDrain(ctx)
+		if c.deferred && len(c.retiring) == 0 {
+			c.deferred = false
+			c.poll(ctx)
+		}
+		return
+	}
+	if pid, ok := c.pools[addr]; ok && pid.Equal(who) && !c.halted && !c.draining {
+		c.rt.log.Error("pool stopped by its restart strategy; it restarts at the next poll",
+			"node", addr)
+		delete(c.pools, addr)
+		delete(c.nodes, addr)
+	}
+}
+
+// drain retires every pool, for Stop; the asker hears back once all stopped.
+func (c *cluster) drain(ctx actor.Context) {
+	c.draining = true
+	c.drainTo = ctx.Sender()
+	if c.tick != nil {
+		c.tick.Stop()
+	}
+	for _, addr := range sortedKeys(c.pools) {
+		c.retire(ctx, addr)
+	}
+	c.finishDrain(ctx)
+}
+
+func (c *cluster) finishDrain(ctx actor.Context) {
+	if c.draining && len(c.retiring) == 0 && c.drainTo != nil {
+		ctx.Send(c.drainTo, &drained{})
+		c.drainTo = nil
+	}
+}
+
+func copyPIDs(m map[string]*actor.PID) map[string]*actor.PID {
+	out := make(map[string]*actor.PID, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func sorted(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,40 @@
+// Package actors holds herd's actor tree and the runtime it shares with the
+// Go client.
+//
+//	supervisor   the herd's PID; restarts the cluster actor (HerdStrategy)
+//	└── cluster  polls discovery, diffs, owns the pools (ClusterStrategy)
+//	    ├── <addr>   pool of one node; restarts its workers (PoolStrategy)
+//	    │   ├── w0   worker: one connection
+//	    │   └── w1 …
+//	    └── <addr> …
+//
+// # How a request moves
+//
+// A request becomes a *messages.Call that holds its deadline and reply path.
+// Runtime.Dispatch, the front door, checks it with the backend (a bad key
+// never reaches a server), finds the owner of its key in the current
+// Snapshot, and sends the call to that node's pool, which passes it to its
+// workers in turn. The worker writes the request on its connection, reads
+// the reply and answers the call. The Go client calls Dispatch from the
+// caller's goroutine and waits on a channel; an actor sends the request to
+// the supervisor, which calls Dispatch with a reply path to the sender.
+// Neither path messages the cluster actor, so requests keep flowing while
+// it polls or restarts.
+//
+// # Membership
+//
+// The cluster actor asks discovery in a goroutine and gets the answer back
+// as a message. It cleans the answer (discovery.Clean), starts pools for
+// added nodes, swaps in a new immutable Snapshot, and then retires the pools
+// of removed nodes: a retiring pool answers new calls with ErrNodeGone,
+// lets its workers finish what they have queued, and stops. A failed or
+// empty answer leaves everything as it was. A restarted cluster actor
+// starts from the last snapshot's nodes, so a crash does not drain it.
+//
+// # Never dropped
+//
+// Every call is answered exactly once (messages.Call.Finish). A call that
+// reaches a stopped pool or worker is answered by the runtime's dead-letter
+// handler with ErrNodeGone; a call lost in a mailbox that was stopped is
+// answered at its deadline, by the caller's wait or by the call's timer.
+package actors

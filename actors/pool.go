@@ -1,0 +1,109 @@
+package actors
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/herd-go/herd/messages"
+)
+
+// pool supervises the workers of one node, one worker per connection, and
+// hands each call to the next worker in turn. Its workers are named w0, w1,
+// ... under the pool, so their PIDs survive restarts.
+type pool struct {
+	rt   *Runtime
+	addr string
+
+	workers []*actor.PID
+	next    int
+
+	retiring  bool // serving what is queued, then stopping
+	quiescent bool // restarting or stopping: children's ends are expected
+}
+
+// retire tells a pool its node left: answer new calls with ErrNodeGone,
+// let the workers finish what they have queued, then stop.
+type retire struct{}
+
+func newPool(rt *Runtime, addr string) *pool { return &pool{rt: rt, addr: addr} }
+
+func (p *pool) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *messages.Call:
+		p.route(ctx, msg)
+	case *actor.Started:
+		p.start(ctx)
+	case *retire:
+		p.retire(ctx)
+	case *actor.Terminated:
+		p.workerStopped(ctx, msg.Who)
+	case *messages.Crash:
+		panic(crash(ctx, msg))
+	case *actor.Restarting:
+		p.quiescent = true
+		p.rt.log.Warn("pool restarting", "node", p.addr)
+	case *actor.Stopping:
+		p.quiescent = true
+	}
+}
+
+func (p *pool) start(ctx actor.Context) {
+	p.workers = make([]*actor.PID, 0, p.rt.cfg.PoolSize)
+	for i := 0; i < p.rt.cfg.PoolSize; i++ {
+		props := actor.PropsFromProducer(func() actor.Actor { return newWorker(p.rt, p.addr, i) })
+		pid, err := ctx.SpawnNamed(props, "w"+strconv.Itoa(i))
+		if err != nil {
+			panic(fmt.Errorf("herd: pool %s: spawn worker: %w", p.addr, err))
+		}
+		p.workers = append(p.workers, pid)
+	}
+}
+
+func (p *pool) route(ctx actor.Context, call *messages.Call) {
+	if p.retiring {
+		call.Fail(fmt.Errorf("%w: %s", messages.ErrNodeGone, p.addr))
+		return
+	}
+	if len(p.workers) == 0 {
+		call.Fail(fmt.Errorf("%w: %s: no workers", messages.ErrConnection, p.addr))
+		return
+	}
+	p.next = (p.next + 1) % len(p.workers)
+	ctx.Send(p.workers[p.next], call)
+}
+
+// retire poisons each worker: the poison queues behind the calls the worker
+// already has, so those are served before it stops.
+func (p *pool) retire(ctx actor.Context) {
+	p.retiring = true
+	for _, w := range p.workers {
+		ctx.Poison(w)
+	}
+	if len(p.workers) == 0 {
+		ctx.Stop(ctx.Self())
+	}
+}
+
+// workerStopped drops a stopped worker from rotation. A pool left without
+// workers, other than by retiring, fails: its supervisor decides what next.
+func (p *pool) workerStopped(ctx actor.Context, who *actor.PID) {
+	if p.quiescent {
+		return
+	}
+	for i, w := range p.workers {
+		if w.Equal(who) {
+			p.workers = append(p.workers[:i], p.workers[i+1:]...)
+			break
+		}
+	}
+	if len(p.workers) > 0 {
+		return
+	}
+	if p.retiring {
+		ctx.Stop(ctx.Self())
+		return
+	}
+	panic(fmt.Errorf("herd: pool %s: every worker stopped", p.addr))
+}

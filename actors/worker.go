@@ -1,0 +1,175 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/herd-go/herd/backends"
+	"github.com/herd-go/herd/messages"
+)
+
+// worker owns one connection to one node. For each call it writes the
+// request, flushes and reads the reply, and answers the call. A broken
+// connection makes it fail after answering, and its pool restarts it; a node
+// that cannot be reached is redialled at most once per backoff interval,
+// and calls meanwhile fail fast with ErrConnection.
+type worker struct {
+	rt   *Runtime
+	addr string
+	log  func(msg string, args ...any) // Warn for w0, Debug for the rest
+
+	conn     backends.Conn
+	lastErr  error     // why the last dial failed
+	nextDial time.Time // no dial before this
+	backoff  time.Duration
+	lost     bool // the node is unreachable and that has been logged
+}
+
+// connFailure is the reason a worker fails when its connection breaks.
+type connFailure struct {
+	addr string
+	err  error
+}
+
+func (f *connFailure) Error() string { return "connection to " + f.addr + " broke: " + f.err.Error() }
+
+// newWorker returns worker i of a node's pool. Only worker 0 logs the
+// node's reachability at Warn and Info: the others would repeat it.
+func newWorker(rt *Runtime, addr string, i int) *worker {
+	w := &worker{rt: rt, addr: addr, log: rt.log.Debug}
+	if i == 0 {
+		w.log = rt.log.Warn
+	}
+	return w
+}
+
+func (w *worker) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *messages.Call:
+		w.serve(msg)
+	case *actor.Started:
+		w.dial(time.Now().Add(w.rt.cfg.DialTimeout))
+	case *actor.Restarting, *actor.Stopped:
+		w.close()
+	case *messages.Crash:
+		panic(crash(ctx, msg))
+	}
+}
+
+func (w *worker) serve(call *messages.Call) {
+	if call.Answered() {
+		return // the caller gave up while the call waited
+	}
+	if call.Expired(time.Now()) {
+		call.Finish(&messages.Reply{Node: w.addr, Err: messages.ErrTimeout})
+		return
+	}
+	if w.conn == nil && !w.redial(call.Deadline) {
+		call.Finish(&messages.Reply{Node: w.addr, Err: w.unreachable()})
+		return
+	}
+	reply, err := w.roundTrip(call)
+	if err == nil {
+		reply.Node = w.addr
+		call.Finish(reply)
+		return
+	}
+	if refused(err) {
+		call.Finish(&messages.Reply{Node: w.addr, Err: err})
+		return
+	}
+	w.broken(call, err)
+}
+
+// roundTrip sends one request and reads its reply. An error from Write that
+// refused the request leaves the connection in step; any other error means
+// it is not.
+func (w *worker) roundTrip(call *messages.Call) (*messages.Reply, error) {
+	if err := w.conn.SetDeadline(call.Deadline); err != nil {
+		return nil, fmt.Errorf("%w: %w", messages.ErrConnection, err)
+	}
+	if err := w.conn.Write(call.Request); err != nil {
+		return nil, err
+	}
+	if err := w.conn.Flush(); err != nil {
+		return nil, err
+	}
+	return w.conn.Read(call.Request)
+}
+
+// broken answers the call and closes the connection, which may hold an
+// unread reply. A timeout reconnects quietly on the next call; any other
+// fault fails the worker so its supervisor sees it.
+func (w *worker) broken(call *messages.Call, err error) {
+	call.Finish(&messages.Reply{Node: w.addr, Err: fmt.Errorf("node %s: %w", w.addr, err)})
+	w.close()
+	if errors.Is(err, messages.ErrTimeout) {
+		return
+	}
+	panic(&connFailure{addr: w.addr, err: err})
+}
+
+func refused(err error) bool {
+	return errors.Is(err, messages.ErrMalformedKey) ||
+		errors.Is(err, messages.ErrValueTooLarge) ||
+		errors.Is(err, messages.ErrInvalidRequest) ||
+		errors.Is(err, messages.ErrUnsupported)
+}
+
+func (w *worker) unreachable() error {
+	return fmt.Errorf("%w: node %s unreachable: %v", messages.ErrConnection, w.addr, w.lastErr)
+}
+
+// redial dials if the backoff allows it now.
+func (w *worker) redial(deadline time.Time) bool {
+	if time.Now().Before(w.nextDial) {
+		return false
+	}
+	if limit := time.Now().Add(w.rt.cfg.DialTimeout); limit.Before(deadline) {
+		deadline = limit
+	}
+	return w.dial(deadline)
+}
+
+func (w *worker) dial(deadline time.Time) bool {
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	conn, err := w.rt.cfg.Backend.Dial(ctx, w.addr)
+	if err != nil {
+		w.dialFailed(err)
+		return false
+	}
+	w.conn = conn
+	w.backoff = 0
+	w.nextDial = time.Time{}
+	if w.lost {
+		w.lost = false
+		w.log("node reachable again", "node", w.addr)
+	}
+	return true
+}
+
+// dialFailed schedules the next dial: the wait doubles from RedialMin up to
+// RedialMax, and is drawn at random from its upper half.
+func (w *worker) dialFailed(err error) {
+	w.lastErr = err
+	w.backoff = min(max(2*w.backoff, w.rt.cfg.RedialMin), w.rt.cfg.RedialMax)
+	half := w.backoff / 2
+	w.nextDial = time.Now().Add(half + rand.N(half+1))
+	if !w.lost {
+		w.lost = true
+		w.log("node unreachable", "node", w.addr, "error", err)
+	}
+}
+
+func (w *worker) close() {
+	if w.conn != nil {
+		_ = w.conn.Close()
+		w.conn = nil
+	}
+}

@@ -1,0 +1,159 @@
+package herd
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/herd-go/herd/actors"
+	"github.com/herd-go/herd/messages"
+)
+
+// Config configures a herd; see the fields for defaults. Backend and
+// Discovery are required.
+type Config = actors.Config
+
+// Item is a value read from a node.
+type Item = messages.Item
+
+// Herd is a running (or ready to run) cluster client. Its methods are safe
+// for concurrent use.
+type Herd struct {
+	rt *actors.Runtime
+}
+
+// New returns a herd that is not running yet: spawn Props under one of your
+// actors (or call Spawn). Most programs call Start instead.
+func New(cfg Config) (*Herd, error) {
+	rt, err := actors.NewRuntime(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Herd{rt: rt}, nil
+}
+
+// Start spawns a herd at the root of system and waits, at most
+// Config.DiscoveryTimeout, for discovery's first answer. A herd whose
+// discovery has not answered yet still runs: it answers ErrNoNodes and
+// keeps asking.
+func Start(system *actor.ActorSystem, cfg Config) (*Herd, error) {
+	h, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := h.Spawn(system.Root); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), h.rt.Config().DiscoveryTimeout)
+	defer cancel()
+	_ = h.Ready(ctx)
+	return h, nil
+}
+
+// Props returns the props of the herd's supervisor actor, to spawn under
+// one of your own actors so that the herd joins your supervision tree.
+// Spawn them once, named with Config.Name (SpawnNamed) so the PID is stable.
+func (h *Herd) Props() *actor.Props { return h.rt.Props() }
+
+// Spawn spawns the herd's supervisor, named Config.Name, with spawner: an
+// actor's context for a child herd, or system.Root.
+func (h *Herd) Spawn(spawner actor.SpawnerContext) (*actor.PID, error) {
+	pid, err := spawner.SpawnNamed(h.Props(), h.rt.Config().Name)
+	if err != nil {
+		return nil, fmt.Errorf("herd: spawn %q: %w", h.rt.Config().Name, err)
+	}
+	return pid, nil
+}
+
+// PID returns the herd's address for request messages, or nil before it
+// started.
+func (h *Herd) PID() *actor.PID { return h.rt.PID() }
+
+// Ready waits until discovery's first answer has been applied (whether it
+// brought nodes or not), or until ctx ends.
+func (h *Herd) Ready(ctx context.Context) error {
+	select {
+	case <-h.rt.Ready():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Refresh asks the cluster actor to query discovery now.
+func (h *Herd) Refresh() {
+	if sys, pid := h.rt.System(), h.rt.PID(); sys != nil && pid != nil {
+		sys.Root.Send(pid, &messages.Refresh{})
+	}
+}
+
+// Owner returns the address of the node that owns key now.
+func (h *Herd) Owner(key string) (string, error) {
+	node, err := h.rt.Snapshot().Router.Lookup(key)
+	return node.Addr, err
+}
+
+// Nodes returns the addresses of the current nodes, sorted.
+func (h *Herd) Nodes() []string { return h.rt.Snapshot().Addrs() }
+
+// Pool returns the PID of a node's pool actor, or nil if addr is not a
+// current node. Its workers are "<pool id>/w0", "/w1", and so on.
+func (h *Herd) Pool(addr string) *actor.PID { return h.rt.Snapshot().Pools[addr] }
+
+// Epoch counts the membership changes applied so far.
+func (h *Herd) Epoch() uint64 { return h.rt.Snapshot().Epoch }
+
+// Stop stops the herd: new calls get ErrClosed at once, calls already
+// queued are served, then the actors stop and connections close. It is
+// idempotent; every call returns once the herd has stopped.
+func (h *Herd) Stop() error { return h.rt.Stop() }
+
+// Send dispatches any request and waits for its reply, at most until ctx's
+// deadline or Config.RequestTimeout. It never returns nil.
+func (h *Herd) Send(ctx context.Context, req messages.Request) *messages.Reply {
+	deadline, hasDeadline := ctx.Deadline()
+	limit := time.Now().Add(h.rt.Config().RequestTimeout)
+	if !hasDeadline || limit.Before(deadline) {
+		deadline = limit
+	}
+	ch := make(messages.ChanReplier, 1)
+	call := messages.NewCall(req, deadline, ch)
+	h.rt.Dispatch(call)
+	return wait(ctx, call, ch, deadline)
+}
+
+// wait returns the call's reply, or gives up at the deadline or when ctx
+// ends. Giving up answers the call itself, so exactly one reply is ever in
+// ch, and a worker that reaches the call later skips it.
+func wait(ctx context.Context, call *messages.Call, ch messages.ChanReplier,
+	deadline time.Time) *messages.Reply {
+	select {
+	case r := <-ch:
+		return r
+	default:
+	}
+	timer := time.NewTimer(time.Until(deadline) + waitSlack)
+	defer timer.Stop()
+	select {
+	case r := <-ch:
+		return r
+	case <-ctx.Done():
+		call.Fail(contextError(ctx.Err()))
+	case <-timer.C:
+		call.Fail(messages.ErrTimeout)
+	}
+	return <-ch
+}
+
+// waitSlack lets a reply that herd's own deadline handling produces (a
+// worker's timeout, a GetMulti's partial result) win over the caller's timer.
+const waitSlack = 5 * time.Millisecond
+
+func contextError(err error) error {
+	if err == context.DeadlineExceeded {
+		return messages.ErrTimeout
+	}
+	return fmt.Errorf("herd: %w", err)
+}
