@@ -25,7 +25,8 @@ type Backend interface {
 // in the same order, so that several requests can be in flight.
 type Conn interface {
 	// Write buffers req. A request that fails Check is refused with its
-	// error and nothing is buffered; the connection stays usable.
+	// error and nothing is buffered; the connection stays usable. Any other
+	// error from Write or Flush means the connection must be closed.
 	Write(req messages.Request) error
 	// Flush sends everything buffered.
 	Flush() error

@@ -25,7 +25,7 @@ const (
 	ModeSet     StoreMode = iota // store unconditionally
 	ModeAdd                      // store only if the key holds nothing
 	ModeReplace                  // store only if the key holds a value
-	ModeAppend                   // append Value to the current value
+	ModeAppend                   // append Value (redis: creates a missing key)
 	ModePrepend                  // prepend Value to the current value
 	ModeCAS                      // store only if the key's CAS token is still CAS
 )
@@ -81,7 +81,8 @@ type GetMulti struct {
 // Do sends a backend-specific command, routed by Key. For redis, Command is
 // the command name and Args its arguments after the name, Key included where
 // the command takes it (for example Command "HGET", Args {"h", "field"} with
-// Key "h"). The raw reply is in Reply.Result.
+// Key "h"). The raw reply is in Reply.Result. Key must follow the backend's
+// key rules even for a command that takes no key: it picks the node.
 type Do struct {
 	Key     string
 	Command string

@@ -1,0 +1,116 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	redigo "github.com/gomodule/redigo/redis"
+	"github.com/herd-go/herd/backends"
+	"github.com/herd-go/herd/messages"
+)
+
+// Backend speaks the redis protocol. It is safe for concurrent use; each
+// connection it dials is used by one worker at a time.
+type Backend struct {
+	opts Options
+}
+
+var _ backends.Backend = (*Backend)(nil)
+
+// New returns a Backend configured by opts, with its zero fields resolved
+// to their defaults.
+func New(opts Options) *Backend {
+	return &Backend{opts: opts.withDefaults()}
+}
+
+// Name returns "redis".
+func (b *Backend) Name() string { return "redis" }
+
+// String describes the backend without its password.
+func (b Backend) String() string { return "redis.Backend(" + b.opts.String() + ")" }
+
+// GoString is String, so that %#v does not print the password either.
+func (b Backend) GoString() string { return b.String() }
+
+// Check returns the typed error that keeps req from being sent, or nil.
+func (b *Backend) Check(req messages.Request) error { return b.opts.check(req) }
+
+// Dial connects to the redis node at addr, then authenticates and selects
+// the database if the options ask for it. ctx bounds the whole of it.
+func (b *Backend) Dial(ctx context.Context, addr string) (backends.Conn, error) {
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%w: redis %s: %w", messages.ErrConnection, addr, err)
+	}
+	c := newConn(&b.opts, nc)
+	if err := c.handshake(ctx); err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("%w: redis %s: %w", messages.ErrConnection, addr, err)
+	}
+	return c, nil
+}
+
+// handshake sends AUTH and SELECT as the options ask, under ctx: its
+// deadline is set on the socket, and its cancellation sets a deadline in
+// the past to unblock a read in progress.
+func (c *conn) handshake(ctx context.Context) error {
+	cmds := c.opts.handshake()
+	if len(cmds) == 0 {
+		return nil
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.nc.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = c.nc.SetDeadline(time.Unix(1, 0)) })
+	err := c.exchange(cmds)
+	if !stop() {
+		return context.Cause(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	return c.nc.SetDeadline(time.Time{})
+}
+
+// handshake lists the commands that set up a new connection. The password
+// is an argument only, never part of a message.
+func (o *Options) handshake() []command {
+	var cmds []command
+	switch {
+	case o.Password != "" && o.Username != "":
+		cmds = append(cmds, command{"AUTH", []any{o.Username, o.Password}})
+	case o.Password != "":
+		cmds = append(cmds, command{"AUTH", []any{o.Password}})
+	}
+	if o.DB != 0 {
+		cmds = append(cmds, command{"SELECT", []any{o.DB}})
+	}
+	return cmds
+}
+
+// exchange pipelines cmds and reads every reply; the first redis error
+// reply, whose text never holds the password, fails the handshake.
+func (c *conn) exchange(cmds []command) error {
+	for _, cmd := range cmds {
+		if err := c.rc.Send(cmd.name, cmd.args...); err != nil {
+			return classify(err)
+		}
+	}
+	if err := c.rc.Flush(); err != nil {
+		return classify(err)
+	}
+	var first error
+	for _, cmd := range cmds {
+		v, err := c.receive()
+		if err != nil {
+			return err
+		}
+		if re, ok := v.(redigo.Error); ok && first == nil {
+			first = fmt.Errorf("%s: %s", cmd.name, re)
+		}
+	}
+	return first
+}

@@ -1,0 +1,132 @@
+package redis
+
+import (
+	"fmt"
+	"reflect"
+
+	"github.com/herd-go/herd/messages"
+)
+
+// check is Backend.Check for resolved options. It sends nothing and
+// allocates only for the error it returns.
+func (o *Options) check(req messages.Request) error {
+	if isNil(req) {
+		return fmt.Errorf("%w: nil request", messages.ErrInvalidRequest)
+	}
+	switch r := req.(type) {
+	case *messages.Get:
+		return o.checkKey(r.Key)
+	case *messages.Set:
+		return o.checkSet(r)
+	case *messages.Delete:
+		return o.checkKey(r.Key)
+	case *messages.Incr:
+		return o.checkKey(r.Key)
+	case *messages.Touch:
+		if r.TTL < 0 {
+			return fmt.Errorf("%w: negative TTL %v", messages.ErrInvalidRequest, r.TTL)
+		}
+		return o.checkKey(r.Key)
+	case *messages.GetMulti:
+		return o.checkGetMulti(r)
+	case *messages.Do:
+		return o.checkDo(r)
+	}
+	return fmt.Errorf("%w: redis cannot serve %T", messages.ErrUnsupported, req)
+}
+
+// checkKey holds a key to the one rule redis needs: not empty, not over
+// MaxKeySize. Keys are binary safe, so any byte is allowed.
+func (o *Options) checkKey(key string) error {
+	if key == "" {
+		return fmt.Errorf("%w: empty key", messages.ErrMalformedKey)
+	}
+	if len(key) > o.MaxKeySize {
+		return fmt.Errorf("%w: key of %d bytes is over the limit of %d",
+			messages.ErrMalformedKey, len(key), o.MaxKeySize)
+	}
+	return nil
+}
+
+func (o *Options) checkValue(n int) error {
+	if n > o.MaxValueSize {
+		return fmt.Errorf("%w: value of %d bytes is over the limit of %d",
+			messages.ErrValueTooLarge, n, o.MaxValueSize)
+	}
+	return nil
+}
+
+func (o *Options) checkSet(r *messages.Set) error {
+	if err := o.checkKey(r.Key); err != nil {
+		return err
+	}
+	if err := o.checkValue(len(r.Value)); err != nil {
+		return err
+	}
+	if r.TTL < 0 {
+		return fmt.Errorf("%w: negative TTL %v", messages.ErrInvalidRequest, r.TTL)
+	}
+	if r.Flags != 0 {
+		return fmt.Errorf("%w: redis keeps no flags", messages.ErrUnsupported)
+	}
+	switch r.Mode {
+	case messages.ModeSet, messages.ModeAdd, messages.ModeReplace:
+		return nil
+	case messages.ModeAppend:
+		if r.TTL > 0 {
+			return fmt.Errorf("%w: append with a TTL", messages.ErrUnsupported)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: store mode %v", messages.ErrUnsupported, r.Mode)
+}
+
+func (o *Options) checkGetMulti(r *messages.GetMulti) error {
+	if len(r.Keys) == 0 {
+		return fmt.Errorf("%w: get-multi with no keys", messages.ErrInvalidRequest)
+	}
+	for _, k := range r.Keys {
+		if err := o.checkKey(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkDo checks the routing key like any other key, and every string or
+// byte-slice argument against MaxValueSize. Other arguments are formatted
+// by redigo and are small.
+func (o *Options) checkDo(r *messages.Do) error {
+	if r.Command == "" {
+		return fmt.Errorf("%w: empty command", messages.ErrInvalidRequest)
+	}
+	if err := o.checkKey(r.Key); err != nil {
+		return err
+	}
+	for _, a := range r.Args {
+		if err := o.checkValue(argLen(a)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func argLen(a any) int {
+	switch a := a.(type) {
+	case string:
+		return len(a)
+	case []byte:
+		return len(a)
+	}
+	return 0
+}
+
+// isNil reports whether req is nil or a nil pointer, which would otherwise
+// panic when its key is read.
+func isNil(req messages.Request) bool {
+	if req == nil {
+		return true
+	}
+	v := reflect.ValueOf(req)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}

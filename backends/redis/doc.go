@@ -1,0 +1,58 @@
+// Package redis is herd's redis backend. It carries herd's requests to
+// redis-server nodes over RESP, using redigo's connection-level API
+// (Send, Flush, Receive) and none of redigo's pooling: herd's workers own
+// the connections.
+//
+// # How a request travels
+//
+// Backend.Check holds every request to redis's rules before anything is
+// sent: a key is 1 to MaxKeySize bytes (any bytes), a value at most
+// MaxValueSize, a TTL not negative, and only the store modes redis has
+// (set, add as SET NX, replace as SET XX, append as APPEND). A Conn checks
+// again in Write, so a refused request never reaches the buffer.
+//
+// Write turns the request into one redis command (two for a Touch that
+// removes the TTL: PERSIST, then EXISTS, since PERSIST alone cannot tell a
+// missing key from one without a TTL) and hands it to redigo's Send, which
+// encodes it into a buffer. Flush writes the buffer to the socket. Read calls
+// redigo's Receive once per command, which parses one RESP reply, and then
+// herd decides what the reply means for the request: nil from GET is
+// ErrMiss, nil from SET NX/XX is ErrNotStored, 0 from DEL or PEXPIRE is
+// ErrMiss, an INCRBY result goes to Reply.Int, MGET hits go to
+// Reply.Items, and a Do's raw reply goes to Reply.Result. Because writing
+// and reading are separate, a worker can write several requests, flush
+// once and read their replies in order.
+//
+// # Deadlines
+//
+// herd sets deadlines, not redigo. Each connection is a net.Conn herd
+// dials itself with the Dial context; redigo gets it with zero timeouts and
+// through a thin wrapper whose SetReadDeadline does nothing, because even
+// with a zero timeout redigo clears the read deadline before each Receive.
+// Conn.SetDeadline sets the deadline on the socket itself. AUTH and SELECT
+// run during Dial, bounded by the Dial context.
+//
+// # Errors and the life of a connection
+//
+// A redis error reply ("-ERR ...", "-WRONGTYPE ...") ends cleanly, so the
+// connection stays in step: Read returns it in Reply.Err, wrapping
+// messages.ErrServer with redis's text, and a nil error. So do misses and
+// conditions that did not hold. Everything else makes Read (or Write, or
+// Flush) return an error, and the worker closes the connection:
+//
+//   - messages.ErrTimeout when a deadline passed;
+//   - messages.ErrConnection when the socket failed or the server closed it,
+//     even mid-reply;
+//   - messages.ErrProtocol when the bytes were not RESP (redigo's parser
+//     failed) or the reply was of a type the command never answers, such
+//     as an array for GET.
+//
+// redigo's parse errors have an unexported type, so herd tells them apart
+// by elimination: the socket wrapper marks every error the socket returns,
+// and an error from Receive that is neither marked nor a redis error reply
+// came from the parser.
+//
+// A wrong password fails Dial with an error wrapping messages.ErrConnection
+// and redis's reply; the password itself appears in no error and in no
+// String output.
+package redis

@@ -1,0 +1,59 @@
+package redis
+
+import "fmt"
+
+// Default limits, used where an Options field is zero.
+const (
+	// DefaultMaxKeySize is the longest key herd sends, in bytes. Redis
+	// itself accepts keys up to 512 MiB; long keys are almost always a
+	// mistake, so herd refuses them early.
+	DefaultMaxKeySize = 64 << 10
+	// DefaultMaxValueSize is redis's own limit on a bulk string.
+	DefaultMaxValueSize = 512 << 20
+)
+
+// Options configures a Backend. The zero value connects to database 0 with
+// no authentication and the default limits.
+type Options struct {
+	// Username is the ACL user to authenticate as. Zero value: none; with a
+	// Password, AUTH then authenticates the "default" user.
+	Username string
+	// Password, when set, is sent with AUTH right after each dial. Zero
+	// value: no AUTH. It never appears in an error or in String.
+	Password string
+	// DB is the database SELECTed after each dial. Zero value: database 0,
+	// and no SELECT is sent.
+	DB int
+	// MaxKeySize is the longest key accepted, in bytes. Zero value:
+	// DefaultMaxKeySize (64 KiB).
+	MaxKeySize int
+	// MaxValueSize is the largest value accepted, in bytes. Zero value:
+	// DefaultMaxValueSize (512 MiB).
+	MaxValueSize int
+}
+
+// withDefaults returns o with every zero field resolved. It is the one
+// place defaults are decided.
+func (o Options) withDefaults() Options {
+	if o.MaxKeySize <= 0 {
+		o.MaxKeySize = DefaultMaxKeySize
+	}
+	if o.MaxValueSize <= 0 {
+		o.MaxValueSize = DefaultMaxValueSize
+	}
+	return o
+}
+
+// String describes o with the password redacted.
+func (o Options) String() string {
+	pw := "none"
+	if o.Password != "" {
+		pw = "set"
+	}
+	return fmt.Sprintf("redis.Options{Username: %q, Password: %s, DB: %d, "+
+		"MaxKeySize: %d, MaxValueSize: %d}",
+		o.Username, pw, o.DB, o.MaxKeySize, o.MaxValueSize)
+}
+
+// GoString is String, so that %#v does not print the password either.
+func (o Options) GoString() string { return o.String() }

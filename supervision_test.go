@@ -1,0 +1,208 @@
+package herd_test
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/herd-go/herd"
+	"github.com/herd-go/herd/actors"
+	"github.com/herd-go/herd/internal/testserver"
+	"github.com/herd-go/herd/messages"
+)
+
+// counting is a user's restart strategy: it records every failure it is
+// handed, then lets inner decide.
+type counting struct {
+	inner actor.SupervisorStrategy
+
+	mu       sync.Mutex
+	children []string
+}
+
+func countingOf(inner actor.SupervisorStrategy) *counting { return &counting{inner: inner} }
+
+func (s *counting) HandleFailure(sys *actor.ActorSystem, sup actor.Supervisor, child *actor.PID,
+	rs *actor.RestartStatistics, reason, msg any) {
+	s.mu.Lock()
+	s.children = append(s.children, child.Id)
+	s.mu.Unlock()
+	s.inner.HandleFailure(sys, sup, child, rs, reason, msg)
+}
+
+func (s *counting) failed(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.children {
+		if c == id {
+			return true
+		}
+	}
+	return false
+}
+
+// keyOn returns a key that node addr owns.
+func keyOn(t *testing.T, h *herd.Herd, addr string) string {
+	t.Helper()
+	for i := 0; i < 10000; i++ {
+		key := fmt.Sprintf("on-%d", i)
+		if owner, _ := h.Owner(key); owner == addr {
+			return key
+		}
+	}
+	t.Fatalf("no key owned by %s", addr)
+	return ""
+}
+
+// serves reports whether a set on a key of addr's succeeds now.
+func serves(t *testing.T, h *herd.Herd, addr string) bool {
+	return h.Set(ctxT(t), keyOn(t, h, addr), []byte("v"), 0) == nil
+}
+
+// A crashed worker is restarted by the pool with the user's strategy, and
+// serves again; the other node serves throughout.
+func TestCrashedWorkerIsRestarted(t *testing.T) {
+	addrs := fleet(t, 2)
+	e, cfg := newEnv(t, addrs...)
+	strategy := countingOf(actors.DefaultStrategy())
+	cfg.PoolStrategy = strategy
+	h := e.start(cfg)
+
+	w0 := workerPID(t, e, h.Pool(addrs[0]), 0)
+	e.system.Root.Send(w0, &messages.Crash{Reason: "drill"})
+	eventually(t, "the user's strategy handles w0", func() bool { return strategy.failed(w0.Id) })
+	if !serves(t, h, addrs[1]) {
+		t.Fatal("the other node must keep serving")
+	}
+	reply := callDirect(t, e.system, w0, &messages.Set{Key: keyOn(t, h, addrs[0]), Value: []byte("x")})
+	if reply.Err != nil || reply.Node != addrs[0] {
+		t.Fatalf("restarted w0 answered %+v", reply)
+	}
+}
+
+// callDirect sends a call straight to pid and waits for its reply.
+func callDirect(t *testing.T, sys *actor.ActorSystem, pid *actor.PID,
+	req messages.Request) *messages.Reply {
+	t.Helper()
+	ch := make(messages.ChanReplier, 1)
+	sys.Root.Send(pid, messages.NewCall(req, time.Now().Add(2*time.Second), ch))
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(3 * time.Second):
+		t.Fatalf("no reply from %s", pid.Id)
+		return nil
+	}
+}
+
+// A crashed pool is restarted by the cluster actor with the user's strategy,
+// under the same PID, and its node serves again.
+func TestCrashedPoolIsRestarted(t *testing.T) {
+	addrs := fleet(t, 2)
+	e, cfg := newEnv(t, addrs...)
+	strategy := countingOf(actors.DefaultStrategy())
+	cfg.ClusterStrategy = strategy
+	h := e.start(cfg)
+	pool := h.Pool(addrs[0])
+
+	e.system.Root.Send(pool, &messages.Crash{Reason: "drill"})
+	eventually(t, "the user's strategy handles the pool", func() bool { return strategy.failed(pool.Id) })
+	if !serves(t, h, addrs[1]) {
+		t.Fatal("the other node must keep serving")
+	}
+	eventually(t, "the restarted pool serves", func() bool { return serves(t, h, addrs[0]) })
+	if !h.Pool(addrs[0]).Equal(pool) {
+		t.Fatal("a restarted pool must keep its PID")
+	}
+}
+
+// A user strategy that stops failed workers is obeyed: the worker stays
+// stopped and the pool serves with the ones it has left.
+func TestUserStrategyDecides(t *testing.T) {
+	addrs := fleet(t, 1)
+	e, cfg := newEnv(t, addrs...)
+	stop := func(any) actor.Directive { return actor.StopDirective }
+	strategy := countingOf(actor.NewOneForOneStrategy(1, time.Second, stop))
+	cfg.PoolStrategy = strategy
+	h := e.start(cfg)
+
+	w0 := workerPID(t, e, h.Pool(addrs[0]), 0)
+	e.system.Root.Send(w0, &messages.Crash{Reason: "drill"})
+	eventually(t, "w0 has stopped", func() bool {
+		_, alive := e.system.ProcessRegistry.Get(w0)
+		return !alive
+	})
+	for i := 0; i < 10; i++ {
+		if err := h.Set(ctxT(t), fmt.Sprintf("k%d", i), []byte("v"), 0); err != nil {
+			t.Fatalf("set with one worker left: %v", err)
+		}
+	}
+}
+
+// A crashed cluster actor is restarted with the user's strategy; it starts
+// from the last good nodes, so requests keep their routes.
+func TestCrashedClusterKeepsNodes(t *testing.T) {
+	addrs := fleet(t, 2)
+	e, cfg := newEnv(t, addrs...)
+	strategy := countingOf(actors.DefaultStrategy())
+	cfg.HerdStrategy = strategy
+	h := e.start(cfg)
+	e.disc.Fail(errors.New("discovery is down too"))
+
+	cluster := actor.NewPID(e.system.Address(), h.PID().Id+"/cluster")
+	e.system.Root.Send(cluster, &messages.Crash{Reason: "drill"})
+	eventually(t, "the user's strategy handles the cluster", func() bool {
+		return strategy.failed(cluster.Id)
+	})
+	if got := h.Nodes(); len(got) != 2 {
+		t.Fatalf("nodes after cluster restart = %v", got)
+	}
+	for _, a := range addrs {
+		eventually(t, a+" serves after the restart", func() bool { return serves(t, h, a) })
+	}
+}
+
+// A node whose server dies answers ErrConnection fast, its broken worker is
+// handed to the pool strategy, and the node serves again once the server is
+// back.
+func TestDeadServerComesBack(t *testing.T) {
+	srv := testserver.Memcached(t)
+	e, cfg := newEnv(t, srv.Addr)
+	strategy := countingOf(actors.DefaultStrategy())
+	cfg.PoolStrategy = strategy
+	h := e.start(cfg)
+	if err := h.Set(ctxT(t), "k", []byte("v"), 0); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.Stop()
+	start := time.Now()
+	for i := 0; i < 4; i++ {
+		if err := h.Set(ctxT(t), "k", []byte("v"), 0); !errors.Is(err, herd.ErrConnection) {
+			t.Fatalf("set on a dead node: %v, want ErrConnection", err)
+		}
+	}
+	if time.Since(start) > time.Second {
+		t.Fatalf("dead node took %v to fail four calls", time.Since(start))
+	}
+	eventually(t, "a broken worker reaches the strategy", func() bool {
+		return strategy.failed(h.Pool(srv.Addr).Id + "/w0") || strategy.failed(h.Pool(srv.Addr).Id+"/w1")
+	})
+	srv.Restart()
+	eventually(t, "the node serves again", func() bool { return serves(t, h, srv.Addr) })
+}
+
+// workerPID returns the PID of worker i of a pool once it is running.
+func workerPID(t *testing.T, e *env, pool *actor.PID, i int) *actor.PID {
+	t.Helper()
+	pid := actor.NewPID(e.system.Address(), fmt.Sprintf("%s/w%d", pool.Id, i))
+	eventually(t, pid.Id+" runs", func() bool {
+		_, alive := e.system.ProcessRegistry.Get(pid)
+		return alive
+	})
+	return pid
+}
