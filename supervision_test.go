@@ -190,7 +190,7 @@ func TestDeadServerComesBack(t *testing.T) {
 		t.Fatalf("dead node took %v to fail four calls", time.Since(start))
 	}
 	eventually(t, "a broken worker reaches the strategy", func() bool {
-		return strategy.failed(h.Pool(srv.Addr).Id + "/w0") || strategy.failed(h.Pool(srv.Addr).Id+"/w1")
+		return strategy.failed(h.Pool(srv.Addr).Id+"/w0") || strategy.failed(h.Pool(srv.Addr).Id+"/w1")
 	})
 	srv.Restart()
 	eventually(t, "the node serves again", func() bool { return serves(t, h, srv.Addr) })

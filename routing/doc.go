@@ -5,4 +5,9 @@
 // in a snapshot that callers read without locks. HashRing, the default, is a
 // consistent-hash ring: adding or removing a node moves only the keys that
 // the change must move, and keys on nodes that stayed keep their node.
+//
+// HashRing is built on github.com/serialx/hashring. Each node gets
+// PointsPerWeight points per unit of weight, placed by hashing its address
+// and the point's number with xxhash; a key goes to the first point after
+// its own hash. The router is immutable, so Lookup and Group take no locks.
 package routing
