@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"reflect"
 	"sync"
 	"time"
 
@@ -21,6 +22,10 @@ func (r *Runtime) Dispatch(call *messages.Call) {
 		return
 	case sys == nil:
 		call.Fail(fmt.Errorf("%w: herd %q is not started", messages.ErrNoNodes, r.cfg.Name))
+		return
+	}
+	if isNil(call.Request) {
+		call.Fail(fmt.Errorf("%w: nil request", messages.ErrInvalidRequest))
 		return
 	}
 	if err := r.cfg.Backend.Check(call.Request); err != nil {
@@ -159,4 +164,13 @@ func unique(keys []string) []string {
 		}
 	}
 	return out
+}
+
+// isNil reports whether req is nil or a nil pointer of a request type.
+func isNil(req messages.Request) bool {
+	if req == nil {
+		return true
+	}
+	v := reflect.ValueOf(req)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }

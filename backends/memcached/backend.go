@@ -1,0 +1,98 @@
+package memcached
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"time"
+
+	"github.com/herd-go/herd/backends"
+)
+
+// Defaults for the zero fields of Options.
+const (
+	// DefaultMaxValueSize is memcached's own default item size limit (-I 1m).
+	DefaultMaxValueSize = 1 << 20
+	// DefaultDialTimeout bounds connecting when Options.DialTimeout is zero.
+	DefaultDialTimeout = 5 * time.Second
+	// DefaultKeepAlive is the TCP keep-alive period when Options.KeepAlive
+	// is zero.
+	DefaultKeepAlive = 30 * time.Second
+)
+
+// Sizes of each connection's buffers. The read buffer also bounds the length
+// of a reply line: the longest line memcached sends, a VALUE line with a
+// 250-byte key, is far shorter.
+const (
+	readBufferSize  = 4 << 10
+	writeBufferSize = 16 << 10
+)
+
+// Options configures a Backend. The zero value is usable; a zero or negative
+// field takes the default it documents.
+type Options struct {
+	// MaxValueSize is the largest value, in bytes, that a Set may carry and
+	// that a reply may hold. A reply announcing a larger value is a protocol
+	// error, so that a garbled byte count cannot make herd allocate without
+	// bound. Keep it at least the servers' item size limit (memcached -I).
+	// Zero means DefaultMaxValueSize (1 MiB).
+	MaxValueSize int
+	// DialTimeout bounds connecting to a node, within whatever deadline the
+	// context given to Dial carries. Zero means DefaultDialTimeout (5 s).
+	DialTimeout time.Duration
+	// KeepAlive is the TCP keep-alive period of each connection. Zero means
+	// DefaultKeepAlive (30 s).
+	KeepAlive time.Duration
+}
+
+// withDefaults returns o with every unset field at its default. It is the
+// one place defaults are resolved.
+func (o Options) withDefaults() Options {
+	if o.MaxValueSize <= 0 {
+		o.MaxValueSize = DefaultMaxValueSize
+	}
+	if o.DialTimeout <= 0 {
+		o.DialTimeout = DefaultDialTimeout
+	}
+	if o.KeepAlive <= 0 {
+		o.KeepAlive = DefaultKeepAlive
+	}
+	return o
+}
+
+// Backend speaks the memcached text protocol. It is safe for concurrent use;
+// each Conn it dials is used by one worker at a time.
+type Backend struct {
+	opts Options
+}
+
+var _ backends.Backend = (*Backend)(nil)
+
+// New returns a Backend configured by opts.
+func New(opts Options) *Backend {
+	return &Backend{opts: opts.withDefaults()}
+}
+
+// Name returns "memcached".
+func (b *Backend) Name() string { return "memcached" }
+
+// Dial connects to the memcached node at addr (host:port). A failure wraps
+// messages.ErrConnection, or messages.ErrTimeout if time ran out.
+func (b *Backend) Dial(ctx context.Context, addr string) (backends.Conn, error) {
+	d := net.Dialer{Timeout: b.opts.DialTimeout, KeepAlive: b.opts.KeepAlive}
+	nc, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, ioError("dial "+addr, err)
+	}
+	return b.newConn(nc), nil
+}
+
+// newConn wraps an open connection.
+func (b *Backend) newConn(nc net.Conn) *conn {
+	return &conn{
+		b:  b,
+		nc: nc,
+		w:  bufio.NewWriterSize(nc, writeBufferSize),
+		p:  parser{r: bufio.NewReaderSize(nc, readBufferSize), maxValue: b.opts.MaxValueSize},
+	}
+}
