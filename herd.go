@@ -82,6 +82,10 @@ func (h *Herd) Ready(ctx context.Context) error {
 	}
 }
 
+// ReadyChan is closed once discovery's first answer has been applied, for
+// code (an actor, say) that must not block in Ready.
+func (h *Herd) ReadyChan() <-chan struct{} { return h.rt.Ready() }
+
 // Refresh asks the cluster actor to query discovery now.
 func (h *Herd) Refresh() {
 	if sys, pid := h.rt.System(), h.rt.PID(); sys != nil && pid != nil {

@@ -63,7 +63,7 @@ func (p *pool) start(ctx actor.Context) {
 
 func (p *pool) route(ctx actor.Context, call *messages.Call) {
 	if p.retiring {
-		call.Fail(fmt.Errorf("%w: %s", messages.ErrNodeGone, p.addr))
+		call.Fail(p.goneErr())
 		return
 	}
 	if len(p.workers) == 0 {
@@ -106,4 +106,13 @@ func (p *pool) workerStopped(ctx actor.Context, who *actor.PID) {
 		return
 	}
 	panic(fmt.Errorf("herd: pool %s: every worker stopped", p.addr))
+}
+
+// goneErr is the answer of a retiring pool: ErrClosed if the whole herd is
+// stopping, ErrNodeGone if only this node left.
+func (p *pool) goneErr() error {
+	if p.rt.Closed() {
+		return messages.ErrClosed
+	}
+	return fmt.Errorf("%w: %s", messages.ErrNodeGone, p.addr)
 }
