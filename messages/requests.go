@@ -1,6 +1,9 @@
 package messages
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Request is a message herd routes to the node that owns its key. The set of
 // requests is closed: backends know each of them, and a backend that cannot
@@ -37,7 +40,7 @@ func (m StoreMode) String() string {
 	if int(m) < len(modeNames) {
 		return modeNames[m]
 	}
-	return "mode(" + string(rune('0'+m)) + ")"
+	return "mode(" + strconv.Itoa(int(m)) + ")"
 }
 
 // Set stores Value under Key. TTL zero means no expiry; Flags are opaque bits
