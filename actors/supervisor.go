@@ -35,9 +35,11 @@ func (s *supervisor) Receive(ctx actor.Context) {
 	case *messages.Call:
 		s.rt.Dispatch(msg)
 	case *messages.Refresh:
-		ctx.Send(s.cluster, msg)
+		if s.cluster != nil {
+			ctx.Send(s.cluster, msg)
+		}
 	case *drain:
-		ctx.Forward(s.cluster)
+		s.drain(ctx)
 	case *messages.Crash:
 		panic(crash(ctx, msg))
 	case *actor.Terminated:
@@ -64,6 +66,16 @@ func (s *supervisor) start(ctx actor.Context) {
 		panic(fmt.Errorf("herd: spawn cluster actor: %w", err))
 	}
 	s.cluster = pid
+}
+
+// drain passes a drain request to the cluster actor, which answers the
+// asker once its pools have stopped; with no cluster actor it answers now.
+func (s *supervisor) drain(ctx actor.Context) {
+	if s.cluster == nil {
+		ctx.Respond(&drained{})
+		return
+	}
+	ctx.Forward(s.cluster)
 }
 
 // serve wraps a request sent by an actor into a call that replies to the
