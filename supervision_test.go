@@ -174,6 +174,8 @@ func TestDeadServerComesBack(t *testing.T) {
 	e, cfg := newEnv(t, srv.Addr)
 	strategy := countingOf(actors.DefaultStrategy())
 	cfg.PoolStrategy = strategy
+	cfg.PoolSize = 4
+	cfg.RedialMin = time.Second // a sibling's success, not the backoff, must end the wait
 	h := e.start(cfg)
 	if err := h.Set(ctxT(t), "k", []byte("v"), 0); err != nil {
 		t.Fatal(err)
@@ -194,6 +196,13 @@ func TestDeadServerComesBack(t *testing.T) {
 	})
 	srv.Restart()
 	eventually(t, "the node serves again", func() bool { return serves(t, h, srv.Addr) })
+	// Once one worker is back, its siblings redial at once rather than
+	// waiting out their own backoff: every call now succeeds.
+	for i := 0; i < 4*cfg.PoolSize; i++ {
+		if err := h.Set(ctxT(t), "k", []byte("v"), 0); err != nil {
+			t.Fatalf("call %d after the node came back: %v", i, err)
+		}
+	}
 }
 
 // workerPID returns the PID of worker i of a pool once it is running.

@@ -51,8 +51,11 @@ func (p *pool) Receive(ctx actor.Context) {
 
 func (p *pool) start(ctx actor.Context) {
 	p.workers = make([]*actor.PID, 0, p.rt.cfg.PoolSize)
+	node := &nodeState{}
 	for i := 0; i < p.rt.cfg.PoolSize; i++ {
-		props := actor.PropsFromProducer(func() actor.Actor { return newWorker(p.rt, p.addr, i) })
+		props := actor.PropsFromProducer(func() actor.Actor {
+			return newWorker(p.rt, p.addr, i, node)
+		})
 		pid, err := ctx.SpawnNamed(props, "w"+strconv.Itoa(i))
 		if err != nil {
 			panic(fmt.Errorf("herd: pool %s: spawn worker: %w", p.addr, err))

@@ -19,7 +19,11 @@ func (r *Runtime) strategy(inner actor.SupervisorStrategy) actor.SupervisorStrat
 // HandleFailure implements actor.SupervisorStrategy.
 func (s loggedStrategy) HandleFailure(sys *actor.ActorSystem, sup actor.Supervisor,
 	child *actor.PID, rs *actor.RestartStatistics, reason, msg any) {
-	s.log.Warn("actor failed; its supervisor strategy decides",
+	logf := s.log.Warn
+	if _, broken := reason.(*connFailure); broken {
+		logf = s.log.Debug // the worker has logged it once for the node
+	}
+	logf("actor failed; its supervisor strategy decides",
 		"actor", child.Id, "reason", reason, "failures", rs.FailureCount()+1)
 	s.inner.HandleFailure(sys, sup, child, rs, reason, msg)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -21,13 +22,30 @@ import (
 type worker struct {
 	rt   *Runtime
 	addr string
-	log  func(msg string, args ...any) // Warn for w0, Debug for the rest
+	node *nodeState
+	warn func(msg string, args ...any) // Warn for w0, Debug for the rest
+	info func(msg string, args ...any) // Info for w0, Debug for the rest
 
 	conn     backends.Conn
 	lastErr  error     // why the last dial failed
+	failedAt time.Time // when it failed
 	nextDial time.Time // no dial before this
 	backoff  time.Duration
 	lost     bool // the node is unreachable and that has been logged
+}
+
+// nodeState is what the workers of one pool share about their node: when
+// one of them last connected. A worker waiting out its backoff dials at
+// once when a sibling has connected since its own dial failed, so a node
+// that comes back is used by every worker within one call each.
+type nodeState struct {
+	connectedAt atomic.Int64 // unix nanoseconds
+}
+
+func (n *nodeState) connected(t time.Time) { n.connectedAt.Store(t.UnixNano()) }
+
+func (n *nodeState) connectedSince(t time.Time) bool {
+	return n.connectedAt.Load() > t.UnixNano()
 }
 
 // connFailure is the reason a worker fails when its connection breaks.
@@ -39,11 +57,11 @@ type connFailure struct {
 func (f *connFailure) Error() string { return "connection to " + f.addr + " broke: " + f.err.Error() }
 
 // newWorker returns worker i of a node's pool. Only worker 0 logs the
-// node's reachability at Warn and Info: the others would repeat it.
-func newWorker(rt *Runtime, addr string, i int) *worker {
-	w := &worker{rt: rt, addr: addr, log: rt.log.Debug}
+// node's state at Warn and Info: the others would repeat it.
+func newWorker(rt *Runtime, addr string, i int, node *nodeState) *worker {
+	w := &worker{rt: rt, addr: addr, node: node, warn: rt.log.Debug, info: rt.log.Debug}
 	if i == 0 {
-		w.log = rt.log.Warn
+		w.warn, w.info = rt.log.Warn, rt.log.Info
 	}
 	return w
 }
@@ -111,6 +129,7 @@ func (w *worker) broken(call *messages.Call, err error) {
 	if errors.Is(err, messages.ErrTimeout) {
 		return
 	}
+	w.warn("connection broke", "node", w.addr, "error", err)
 	panic(&connFailure{addr: w.addr, err: err})
 }
 
@@ -121,13 +140,19 @@ func refused(err error) bool {
 		errors.Is(err, messages.ErrUnsupported)
 }
 
+// unreachable is the answer while the node cannot be reached: the last
+// dial's error, made to match ErrConnection if it does not already.
 func (w *worker) unreachable() error {
-	return fmt.Errorf("%w: node %s unreachable: %v", messages.ErrConnection, w.addr, w.lastErr)
+	if errors.Is(w.lastErr, messages.ErrConnection) {
+		return fmt.Errorf("node %s unreachable: %w", w.addr, w.lastErr)
+	}
+	return fmt.Errorf("%w: node %s unreachable: %w", messages.ErrConnection, w.addr, w.lastErr)
 }
 
-// redial dials if the backoff allows it now.
+// redial dials if the backoff allows it now, or if a sibling worker has
+// connected since this one's dial failed.
 func (w *worker) redial(deadline time.Time) bool {
-	if time.Now().Before(w.nextDial) {
+	if time.Now().Before(w.nextDial) && !w.node.connectedSince(w.failedAt) {
 		return false
 	}
 	if limit := time.Now().Add(w.rt.cfg.DialTimeout); limit.Before(deadline) {
@@ -147,9 +172,10 @@ func (w *worker) dial(deadline time.Time) bool {
 	w.conn = conn
 	w.backoff = 0
 	w.nextDial = time.Time{}
+	w.node.connected(time.Now())
 	if w.lost {
 		w.lost = false
-		w.log("node reachable again", "node", w.addr)
+		w.info("node reachable again", "node", w.addr)
 	}
 	return true
 }
@@ -158,12 +184,13 @@ func (w *worker) dial(deadline time.Time) bool {
 // RedialMax, and is drawn at random from its upper half.
 func (w *worker) dialFailed(err error) {
 	w.lastErr = err
+	w.failedAt = time.Now()
 	w.backoff = min(max(2*w.backoff, w.rt.cfg.RedialMin), w.rt.cfg.RedialMax)
 	half := w.backoff / 2
 	w.nextDial = time.Now().Add(half + rand.N(half+1))
 	if !w.lost {
 		w.lost = true
-		w.log("node unreachable", "node", w.addr, "error", err)
+		w.warn("node unreachable", "node", w.addr, "error", err)
 	}
 }
 

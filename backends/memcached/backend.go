@@ -11,10 +11,13 @@ import (
 
 // Defaults for the zero fields of Options.
 const (
-	// DefaultMaxValueSize is memcached's own default item size limit (-I 1m).
-	DefaultMaxValueSize = 1 << 20
-	// DefaultDialTimeout bounds connecting when Options.DialTimeout is zero.
-	DefaultDialTimeout = 5 * time.Second
+	// DefaultMaxValueSize fits memcached's default item size limit (-I 1m):
+	// that limit counts the key and about 50 bytes of item header as well as
+	// the value, so the default leaves 512 bytes for them.
+	DefaultMaxValueSize = 1<<20 - 512
+	// readSlack is how much larger than MaxValueSize a value read back may
+	// be: other clients may store values up to the server's item limit.
+	readSlack = 4 << 10
 	// DefaultKeepAlive is the TCP keep-alive period when Options.KeepAlive
 	// is zero.
 	DefaultKeepAlive = 30 * time.Second
@@ -31,15 +34,14 @@ const (
 // Options configures a Backend. The zero value is usable; a zero or negative
 // field takes the default it documents.
 type Options struct {
-	// MaxValueSize is the largest value, in bytes, that a Set may carry and
-	// that a reply may hold. A reply announcing a larger value is a protocol
-	// error, so that a garbled byte count cannot make herd allocate without
-	// bound. Keep it at least the servers' item size limit (memcached -I).
-	// Zero means DefaultMaxValueSize (1 MiB).
+	// MaxValueSize is the largest value, in bytes, that a Set may carry; a
+	// larger one gets ErrValueTooLarge before anything is sent. A reply may
+	// hold up to 4 KiB more (values stored by other clients); a reply
+	// announcing a larger value is a protocol error, so that a garbled byte
+	// count cannot make herd allocate without bound. Set it to the servers'
+	// item size limit (memcached -I) less 512 bytes. Zero means
+	// DefaultMaxValueSize (1 MiB less 512 bytes).
 	MaxValueSize int
-	// DialTimeout bounds connecting to a node, within whatever deadline the
-	// context given to Dial carries. Zero means DefaultDialTimeout (5 s).
-	DialTimeout time.Duration
 	// KeepAlive is the TCP keep-alive period of each connection. Zero means
 	// DefaultKeepAlive (30 s).
 	KeepAlive time.Duration
@@ -50,9 +52,6 @@ type Options struct {
 func (o Options) withDefaults() Options {
 	if o.MaxValueSize <= 0 {
 		o.MaxValueSize = DefaultMaxValueSize
-	}
-	if o.DialTimeout <= 0 {
-		o.DialTimeout = DefaultDialTimeout
 	}
 	if o.KeepAlive <= 0 {
 		o.KeepAlive = DefaultKeepAlive
@@ -76,10 +75,11 @@ func New(opts Options) *Backend {
 // Name returns "memcached".
 func (b *Backend) Name() string { return "memcached" }
 
-// Dial connects to the memcached node at addr (host:port). A failure wraps
+// Dial connects to the memcached node at addr (host:port) within ctx's
+// deadline (herd's Config.DialTimeout). A failure wraps
 // messages.ErrConnection, or messages.ErrTimeout if time ran out.
 func (b *Backend) Dial(ctx context.Context, addr string) (backends.Conn, error) {
-	d := net.Dialer{Timeout: b.opts.DialTimeout, KeepAlive: b.opts.KeepAlive}
+	d := net.Dialer{KeepAlive: b.opts.KeepAlive}
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, ioError("dial "+addr, err)
@@ -93,6 +93,6 @@ func (b *Backend) newConn(nc net.Conn) *conn {
 		b:  b,
 		nc: nc,
 		w:  bufio.NewWriterSize(nc, writeBufferSize),
-		p:  parser{r: bufio.NewReaderSize(nc, readBufferSize), maxValue: b.opts.MaxValueSize},
+		p:  parser{r: bufio.NewReaderSize(nc, readBufferSize), maxValue: b.opts.MaxValueSize + readSlack},
 	}
 }

@@ -70,8 +70,7 @@ func TestCheckKeyErrorIsShort(t *testing.T) {
 
 func TestOptionsDefaults(t *testing.T) {
 	got := Options{MaxValueSize: -1}.withDefaults()
-	want := Options{MaxValueSize: 1 << 20, DialTimeout: 5 * time.Second,
-		KeepAlive: 30 * time.Second}
+	want := Options{MaxValueSize: 1<<20 - 512, KeepAlive: 30 * time.Second}
 	if got != want {
 		t.Fatalf("defaults = %+v, want %+v", got, want)
 	}

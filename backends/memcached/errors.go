@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 
 	"github.com/herd-go/herd/messages"
 )
@@ -23,8 +24,14 @@ type ServerError struct {
 // Error returns the server's line behind herd's prefix.
 func (e *ServerError) Error() string { return "herd: memcached: " + e.Line }
 
-// Unwrap returns messages.ErrServer.
-func (e *ServerError) Unwrap() error { return messages.ErrServer }
+// Unwrap returns messages.ErrServer, and messages.ErrValueTooLarge as well
+// when the server refused an item as too large for it.
+func (e *ServerError) Unwrap() []error {
+	if strings.Contains(e.Line, "too large") {
+		return []error{messages.ErrServer, messages.ErrValueTooLarge}
+	}
+	return []error{messages.ErrServer}
+}
 
 // clipLen is how much of a key or a reply line an error message quotes.
 const clipLen = 32

@@ -2,6 +2,7 @@ package memcached
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -103,7 +104,7 @@ func TestGarbageReplies(t *testing.T) {
 		{"bad byte count", get, "VALUE k 0 abc 1\r\n"},
 		{"negative byte count", get, "VALUE k 0 -1 1\r\n"},
 		{"huge byte count", get, "VALUE k 0 99999999999999999999 1\r\n"},
-		{"over the limit", get, "VALUE k 0 1048577 1\r\n"},
+		{"over the limit", get, "VALUE k 0 " + strconv.Itoa(DefaultMaxValueSize+readSlack+1) + " 1\r\n"},
 		{"no cas", get, "VALUE k 0 1 \r\nx\r\nEND\r\n"},
 		{"block not ended", get, "VALUE k 0 3 1\r\nabcXYEND\r\n"},
 		{"long line", get, strings.Repeat("x", 2*readBufferSize)},
