@@ -60,6 +60,12 @@ func (h *Herd) Props() *actor.Props { return h.rt.Props() }
 // Spawn spawns the herd's supervisor, named Config.Name, with spawner: an
 // actor's context for a child herd, or system.Root.
 func (h *Herd) Spawn(spawner actor.SpawnerContext) (*actor.PID, error) {
+	if pid := h.rt.PID(); pid != nil {
+		return nil, fmt.Errorf("%w: herd %q already runs as %s", ErrConfig, h.rt.Config().Name, pid.Id)
+	}
+	if h.rt.Closed() {
+		return nil, fmt.Errorf("%w: herd %q was stopped", ErrConfig, h.rt.Config().Name)
+	}
 	pid, err := spawner.SpawnNamed(h.Props(), h.rt.Config().Name)
 	if err != nil {
 		return nil, fmt.Errorf("herd: spawn %q: %w", h.rt.Config().Name, err)
@@ -68,7 +74,9 @@ func (h *Herd) Spawn(spawner actor.SpawnerContext) (*actor.PID, error) {
 }
 
 // PID returns the herd's address for request messages, or nil before it
-// started.
+// started. After Stop the PID is that of a stopped actor: protoactor answers
+// a request sent to it with *actor.DeadLetterResponse, as for any stopped
+// actor, while the Go client's methods return ErrClosed.
 func (h *Herd) PID() *actor.PID { return h.rt.PID() }
 
 // Ready waits until discovery's first answer has been applied (whether it

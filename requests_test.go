@@ -189,3 +189,34 @@ func TestRedisThroughHerd(t *testing.T) {
 		t.Fatalf("get after delete: %v, want ErrMiss", err)
 	}
 }
+
+// GetMulti of no keys is an empty answer, not an error, so batching loops
+// need no special case.
+func TestGetMultiOfNothing(t *testing.T) {
+	e, cfg := newEnv(t, fleet(t, 1)...)
+	h := e.start(cfg)
+	for _, keys := range [][]string{nil, {}} {
+		items, err := h.GetMulti(ctxT(t), keys)
+		if err != nil || items == nil || len(items) != 0 {
+			t.Fatalf("GetMulti(%v) = %v, %v; want an empty map", keys, items, err)
+		}
+	}
+}
+
+// A herd runs once: a second Spawn, or a Spawn after Stop, is refused with
+// ErrConfig rather than started and quietly stopped.
+func TestSpawnOnce(t *testing.T) {
+	e, cfg := newEnv(t, fleet(t, 1)...)
+	h := e.start(cfg)
+	if _, err := h.Spawn(e.system.Root); !errors.Is(err, herd.ErrConfig) {
+		t.Fatalf("second spawn: %v, want ErrConfig", err)
+	}
+	fresh, err := herd.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = fresh.Stop()
+	if _, err := fresh.Spawn(e.system.Root); !errors.Is(err, herd.ErrConfig) {
+		t.Fatalf("spawn after stop: %v, want ErrConfig", err)
+	}
+}

@@ -28,6 +28,10 @@ func (r *Runtime) Dispatch(call *messages.Call) {
 		call.Fail(fmt.Errorf("%w: nil request", messages.ErrInvalidRequest))
 		return
 	}
+	if multi, ok := call.Request.(*messages.GetMulti); ok && len(multi.Keys) == 0 {
+		call.Finish(&messages.Reply{Items: map[string]messages.Item{}})
+		return
+	}
 	if err := r.cfg.Backend.Check(call.Request); err != nil {
 		call.Fail(err)
 		return

@@ -8,8 +8,8 @@
 // A request is a plain struct (Get, Set, Delete, Incr, Touch, GetMulti, Do).
 // Any actor may send one to a herd's PID with ctx.Request; herd routes it to
 // the node that owns its key and the sender gets exactly one reply: a *Reply
-// (or a *MultiReply for GetMulti) whose Err is nil on success or one of the
-// errors below. The reply carries the request it answers, so an actor with
+// whose Err is nil on success or one of the errors below (for GetMulti, the
+// hits are in its Items and failed keys in its KeyErrors). The reply carries the request it answers, so an actor with
 // many requests in flight can match them up.
 //
 // # Calls

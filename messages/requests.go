@@ -76,7 +76,8 @@ type Touch struct {
 
 // GetMulti reads many keys at once. herd groups the keys by node, asks every
 // node in parallel and merges the answers into one Reply: hits in Items,
-// per-key failures in KeyErrors; a key in neither was a miss.
+// per-key failures in KeyErrors; a key in neither was a miss. No keys at all
+// is answered at once with no items.
 type GetMulti struct {
 	Keys []string
 }
