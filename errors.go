@@ -39,7 +39,8 @@ func (e *PartialError) Error() string {
 		if len(e.Keys) == 1 {
 			return "herd: key " + k + " failed: " + err.Error()
 		}
-		return "herd: " + strconv.Itoa(len(e.Keys)) + " keys failed, such as " + k + ": " + err.Error()
+		return "herd: " + strconv.Itoa(len(e.Keys)) + " keys failed, such as " + k + ": " +
+			err.Error()
 	}
 	return "herd: no keys failed"
 }

@@ -61,7 +61,8 @@ func (h *Herd) Props() *actor.Props { return h.rt.Props() }
 // actor's context for a child herd, or system.Root.
 func (h *Herd) Spawn(spawner actor.SpawnerContext) (*actor.PID, error) {
 	if pid := h.rt.PID(); pid != nil {
-		return nil, fmt.Errorf("%w: herd %q already runs as %s", ErrConfig, h.rt.Config().Name, pid.Id)
+		return nil, fmt.Errorf("%w: herd %q already runs as %s",
+			ErrConfig, h.rt.Config().Name, pid.Id)
 	}
 	if h.rt.Closed() {
 		return nil, fmt.Errorf("%w: herd %q was stopped", ErrConfig, h.rt.Config().Name)

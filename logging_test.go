@@ -19,7 +19,8 @@ func TestActorSystemLogger(t *testing.T) {
 	system.Logger().Debug("below the level")
 
 	out := buf.String()
-	for _, want := range []string{"actor system started", "app.actor", "from protoactor", "k=v", "n=3"} {
+	wants := []string{"actor system started", "app.actor", "from protoactor", "k=v", "n=3"}
+	for _, want := range wants {
 		if !strings.Contains(out, want) {
 			t.Fatalf("log lacks %q:\n%s", want, out)
 		}

@@ -107,7 +107,8 @@ func TestBadInputNeverReachesServer(t *testing.T) {
 			t.Fatalf("set %q: %v, want ErrMalformedKey", key, err)
 		}
 	}
-	if _, err := h.GetMulti(ctxT(t), []string{"ok", "not ok"}); !errors.Is(err, herd.ErrMalformedKey) {
+	_, err := h.GetMulti(ctxT(t), []string{"ok", "not ok"})
+	if !errors.Is(err, herd.ErrMalformedKey) {
 		t.Fatalf("get multi with a bad key: %v", err)
 	}
 	big := make([]byte, 1<<20+1)

@@ -49,7 +49,8 @@ func TestStopIsClean(t *testing.T) {
 	}
 
 	start := time.Now()
-	if _, err := h.Get(ctxT(t), "k"); !errors.Is(err, herd.ErrClosed) || time.Since(start) > 50*time.Millisecond {
+	_, err := h.Get(ctxT(t), "k")
+	if !errors.Is(err, herd.ErrClosed) || time.Since(start) > 50*time.Millisecond {
 		t.Fatalf("get after stop: %v after %v, want ErrClosed at once", err, time.Since(start))
 	}
 	eventually(t, "connections close", func() bool { return serverConns(t, addrs[0]) == conns })

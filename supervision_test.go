@@ -78,7 +78,8 @@ func TestCrashedWorkerIsRestarted(t *testing.T) {
 	if !serves(t, h, addrs[1]) {
 		t.Fatal("the other node must keep serving")
 	}
-	reply := callDirect(t, e.system, w0, &messages.Set{Key: keyOn(t, h, addrs[0]), Value: []byte("x")})
+	set := &messages.Set{Key: keyOn(t, h, addrs[0]), Value: []byte("x")}
+	reply := callDirect(t, e.system, w0, set)
 	if reply.Err != nil || reply.Node != addrs[0] {
 		t.Fatalf("restarted w0 answered %+v", reply)
 	}
@@ -110,7 +111,9 @@ func TestCrashedPoolIsRestarted(t *testing.T) {
 	pool := h.Pool(addrs[0])
 
 	e.system.Root.Send(pool, &messages.Crash{Reason: "drill"})
-	eventually(t, "the user's strategy handles the pool", func() bool { return strategy.failed(pool.Id) })
+	eventually(t, "the user's strategy handles the pool", func() bool {
+		return strategy.failed(pool.Id)
+	})
 	if !serves(t, h, addrs[1]) {
 		t.Fatal("the other node must keep serving")
 	}
@@ -192,7 +195,8 @@ func TestDeadServerComesBack(t *testing.T) {
 		t.Fatalf("dead node took %v to fail four calls", time.Since(start))
 	}
 	eventually(t, "a broken worker reaches the strategy", func() bool {
-		return strategy.failed(h.Pool(srv.Addr).Id+"/w0") || strategy.failed(h.Pool(srv.Addr).Id+"/w1")
+		pool := h.Pool(srv.Addr).Id
+		return strategy.failed(pool+"/w0") || strategy.failed(pool+"/w1")
 	})
 	srv.Restart()
 	eventually(t, "the node serves again", func() bool { return serves(t, h, srv.Addr) })

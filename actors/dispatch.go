@@ -63,7 +63,8 @@ func (r *Runtime) fanOut(call *messages.Call, req *messages.GetMulti) {
 	partDeadline := earlier(call.Deadline)
 	m.arm(partDeadline, groups)
 	for addr, keys := range groups {
-		part := messages.NewCall(&messages.GetMulti{Keys: keys}, partDeadline, m.replier(addr, keys))
+		req := &messages.GetMulti{Keys: keys}
+		part := messages.NewCall(req, partDeadline, m.replier(addr, keys))
 		pid := snap.Pools[addr]
 		if pid == nil {
 			part.Fail(messages.ErrNodeGone)

@@ -54,7 +54,9 @@ type connFailure struct {
 	err  error
 }
 
-func (f *connFailure) Error() string { return "connection to " + f.addr + " broke: " + f.err.Error() }
+func (f *connFailure) Error() string {
+	return "connection to " + f.addr + " broke: " + f.err.Error()
+}
 
 // newWorker returns worker i of a node's pool. Only worker 0 logs the
 // node's state at Warn and Info: the others would repeat it.

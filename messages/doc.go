@@ -9,8 +9,9 @@
 // Any actor may send one to a herd's PID with ctx.Request; herd routes it to
 // the node that owns its key and the sender gets exactly one reply: a *Reply
 // whose Err is nil on success or one of the errors below (for GetMulti, the
-// hits are in its Items and failed keys in its KeyErrors). The reply carries the request it answers, so an actor with
-// many requests in flight can match them up.
+// hits are in its Items and failed keys in its KeyErrors). The reply carries
+// the request it answers, so an actor with many requests in flight can
+// match them up.
 //
 // # Calls
 //

@@ -93,6 +93,9 @@ func (b *Backend) newConn(nc net.Conn) *conn {
 		b:  b,
 		nc: nc,
 		w:  bufio.NewWriterSize(nc, writeBufferSize),
-		p:  parser{r: bufio.NewReaderSize(nc, readBufferSize), maxValue: b.opts.MaxValueSize + readSlack},
+		p: parser{
+			r:        bufio.NewReaderSize(nc, readBufferSize),
+			maxValue: b.opts.MaxValueSize + readSlack,
+		},
 	}
 }

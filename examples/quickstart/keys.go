@@ -29,7 +29,8 @@ func writeAndRead(ctx context.Context, h *herd.Herd) error {
 	}); err != nil {
 		return fmt.Errorf("get: %w", err)
 	}
-	fmt.Printf("wrote and read back %d keys in %v\n", keyCount, time.Since(start).Round(time.Millisecond))
+	took := time.Since(start).Round(time.Millisecond)
+	fmt.Printf("wrote and read back %d keys in %v\n", keyCount, took)
 	return nil
 }
 
@@ -94,7 +95,8 @@ func waitForNodes(ctx context.Context, h *herd.Herd, n int) error {
 
 // reportMoves counts keys whose owner changed and checks that every one of
 // them was on the removed node, and that keys which stayed still read back.
-func reportMoves(ctx context.Context, h *herd.Herd, before map[string]string, removed string) error {
+func reportMoves(ctx context.Context, h *herd.Herd, before map[string]string,
+	removed string) error {
 	after := ownersOf(h)
 	moved, onRemoved := 0, 0
 	for key, was := range before {
@@ -110,8 +112,8 @@ func reportMoves(ctx context.Context, h *herd.Herd, before map[string]string, re
 		}
 	}
 	printSpread("keys per node after the removal", after)
-	fmt.Printf("\n%d keys moved (%.1f%%): exactly the %d the removed node owned, none between nodes that stayed\n",
-		moved, 100*float64(moved)/keyCount, onRemoved)
+	fmt.Printf("\n%d keys moved (%.1f%%): exactly the %d the removed node owned, "+
+		"none between nodes that stayed\n", moved, 100*float64(moved)/keyCount, onRemoved)
 	if moved != onRemoved {
 		return fmt.Errorf("%d keys moved but the removed node owned %d", moved, onRemoved)
 	}
@@ -119,7 +121,8 @@ func reportMoves(ctx context.Context, h *herd.Herd, before map[string]string, re
 }
 
 // checkStayers reads back a sample of keys that did not move.
-func checkStayers(ctx context.Context, h *herd.Herd, before map[string]string, removed string) error {
+func checkStayers(ctx context.Context, h *herd.Herd, before map[string]string,
+	removed string) error {
 	checked := 0
 	for i := 0; i < keyCount && checked < 500; i++ {
 		if before[keyName(i)] == removed {

@@ -35,7 +35,8 @@ const keyCount = 10000
 
 func main() {
 	backend := flag.String("backend", "redis", "protocol of -nodes: memcached or redis")
-	nodes := flag.String("nodes", "", "comma-separated host:port list (default: 3 embedded redis nodes)")
+	nodes := flag.String("nodes", "",
+		"comma-separated host:port list (default: 3 embedded redis nodes)")
 	flag.Parse()
 	if err := run(*backend, *nodes); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)

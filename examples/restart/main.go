@@ -59,7 +59,8 @@ func run(out io.Writer) error {
 func drill(system *actor.ActorSystem, h *herd.Herd, addr string, s *doublingBackoff,
 	out io.Writer) error {
 	w0 := actor.NewPID(system.Address(), h.Pool(addr).Id+"/w0")
-	if err := waitUntil(func() bool { _, ok := system.ProcessRegistry.Get(w0); return ok }); err != nil {
+	running := func() bool { _, ok := system.ProcessRegistry.Get(w0); return ok }
+	if err := waitUntil(running); err != nil {
 		return err
 	}
 	for i := 1; i <= 3; i++ {

@@ -28,7 +28,8 @@ func (s *doublingBackoff) HandleFailure(_ *actor.ActorSystem, sup actor.Supervis
 	if delay > s.max || delay <= 0 {
 		delay = s.max
 	}
-	fmt.Fprintf(s.out, "%s failed (%v): restart %d in %v\n", child.Id, reason, rs.FailureCount(), delay)
+	fmt.Fprintf(s.out, "%s failed (%v): restart %d in %v\n",
+		child.Id, reason, rs.FailureCount(), delay)
 	time.AfterFunc(delay, func() {
 		sup.RestartChildren(child)
 		s.mu.Lock()

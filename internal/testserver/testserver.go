@@ -32,7 +32,8 @@ type Server struct {
 // stopped when the test ends.
 func Memcached(t testing.TB, extra ...string) *Server {
 	return start(t, "memcached", func(port int) []string {
-		args := []string{"-l", "127.0.0.1", "-p", strconv.Itoa(port), "-U", "0", "-m", "64", "-t", "1"}
+		args := []string{"-l", "127.0.0.1", "-p", strconv.Itoa(port),
+			"-U", "0", "-m", "64", "-t", "1"}
 		if os.Geteuid() == 0 {
 			args = append(args, "-u", "root")
 		}
