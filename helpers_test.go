@@ -209,3 +209,65 @@ func rawGet(t *testing.T, addr, key string) string {
 	}
 	return strings.TrimSuffix(value, "\r\n")
 }
+
+// fakeServer is a loopback listener whose handler decides, line by line,
+// what to answer: it gets each request line (without "\r\n") and the
+// connection's number, and returns the raw bytes to write ("" writes
+// nothing). It stands in for faults a real server cannot produce.
+type fakeServer struct {
+	ln     net.Listener
+	handle func(conn int, line string) string
+	mu     sync.Mutex
+	conns  []net.Conn
+}
+
+func newFakeServer(t *testing.T, handle func(conn int, line string) string) *fakeServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeServer{ln: ln, handle: handle}
+	go f.accept()
+	t.Cleanup(func() {
+		ln.Close()
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for _, c := range f.conns {
+			c.Close()
+		}
+	})
+	return f
+}
+
+func (f *fakeServer) addr() string { return f.ln.Addr().String() }
+
+func (f *fakeServer) accept() {
+	for {
+		c, err := f.ln.Accept()
+		if err != nil {
+			return
+		}
+		f.mu.Lock()
+		f.conns = append(f.conns, c)
+		n := len(f.conns)
+		f.mu.Unlock()
+		go f.serve(c, n)
+	}
+}
+
+func (f *fakeServer) serve(c net.Conn, n int) {
+	defer c.Close()
+	r := bufio.NewReader(c)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		if out := f.handle(n, strings.TrimSuffix(line, "\r\n")); out != "" {
+			if _, err := c.Write([]byte(out)); err != nil {
+				return
+			}
+		}
+	}
+}

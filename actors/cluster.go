@@ -3,7 +3,6 @@ package actors
 import (
 	"context"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -25,13 +24,11 @@ type cluster struct {
 	epoch    uint64
 
 	polling, again bool // a query is in flight; ask again when it ends
-	deferred       bool // a node waits for its old pool to finish retiring
 	failing        bool // the last query failed
 	rejected       map[string]bool
 	tick           *time.Timer
 	runCtx         context.Context
 	cancel         context.CancelFunc
-	queries        sync.WaitGroup
 
 	draining bool
 	drainTo  *actor.PID // who asked for the drain
@@ -95,8 +92,10 @@ func (c *cluster) start(ctx actor.Context) {
 	c.poll(ctx)
 }
 
-// halt stops the timer and any discovery query in flight; it waits for the
-// query's goroutine so none outlives the actor.
+// halt stops the timer and cancels any discovery query in flight. It does
+// not wait for the query: a source that ignores its context must not hold
+// up a restart. A late answer is discarded (see answered), and Stop waits
+// for the query's goroutine, within a bound.
 func (c *cluster) halt() {
 	if c.halted {
 		return
@@ -108,7 +107,6 @@ func (c *cluster) halt() {
 	if c.cancel != nil {
 		c.cancel()
 	}
-	c.queries.Wait()
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -1,8 +1,9 @@
 package actors
 
 import (
+	"errors"
 	"sort"
-	"strings"
+	"strconv"
 
 	"github.com/asynkron/protoactor-go/actor"
 
@@ -14,12 +15,11 @@ import (
 // snapshot swap, then the removed nodes' pools retire. router, if given, is
 // already built over next.
 func (c *cluster) change(ctx actor.Context, next []routing.Node, router routing.Router) {
-	next = c.withoutRetiring(next)
 	added, removed, changed := c.diff(next)
 	if !changed {
 		return
 	}
-	if router == nil || len(next) != len(router.Nodes()) {
+	if router == nil {
 		built, err := c.rt.cfg.Router(next)
 		if err != nil {
 			c.rt.log.Error("router build failed; keeping the current nodes", "error", err)
@@ -42,27 +42,20 @@ func (c *cluster) change(ctx actor.Context, next []routing.Node, router routing.
 	c.announce(added, removed)
 }
 
-// withoutRetiring leaves out nodes whose previous pool has not finished
-// retiring: the new pool needs its name. They join once it has.
-func (c *cluster) withoutRetiring(next []routing.Node) []routing.Node {
-	out := next[:0:0]
-	for _, n := range next {
-		if _, busy := c.retiring[n.Addr]; busy {
-			c.deferred = true
-			continue
-		}
-		out = append(out, n)
-	}
-	return out
-}
-
+// spawnPool starts the pool of a node, named after its address. If a pool
+// of an earlier membership of the same node is still retiring under that
+// name, the new one takes the name with the epoch appended, so a node that
+// leaves and comes straight back never waits for its old pool.
 func (c *cluster) spawnPool(ctx actor.Context, addr string) *actor.PID {
 	props := actor.PropsFromProducer(func() actor.Actor { return newPool(c.rt, addr) },
 		actor.WithSupervisor(c.rt.strategy(c.rt.cfg.PoolStrategy)))
 	pid, err := ctx.SpawnNamed(props, addr)
+	if errors.Is(err, actor.ErrNameExists) {
+		pid, err = ctx.SpawnNamed(props, addr+"~"+strconv.FormatUint(c.epoch+1, 10))
+	}
 	if err != nil {
-		// The name is taken only if an old pool is still alive; calls to
-		// pid then reach that pool or, once it stops, get ErrNodeGone.
+		// Calls routed to a nil pool get ErrNodeGone; the node is retried at
+		// the next poll.
 		c.rt.log.Error("pool spawn failed", "node", addr, "error", err)
 	}
 	return pid
@@ -75,7 +68,7 @@ func (c *cluster) retire(ctx actor.Context, addr string) {
 	if pid == nil {
 		return
 	}
-	c.retiring[addr] = pid
+	c.retiring[pid.Id] = pid
 	ctx.Send(pid, &retire{})
 }
 
@@ -96,21 +89,22 @@ func (c *cluster) announce(added, removed []string) {
 // stopped by the cluster strategy leaves the members, and the next poll
 // starts it afresh.
 func (c *cluster) poolStopped(ctx actor.Context, who *actor.PID) {
-	addr := strings.TrimPrefix(who.Id, ctx.Self().Id+"/")
-	if pid, ok := c.retiring[addr]; ok && pid.Equal(who) {
-		delete(c.retiring, addr)
+	if _, ok := c.retiring[who.Id]; ok {
+		delete(c.retiring, who.Id)
 		c.finishDrain(ctx)
-		if c.deferred && len(c.retiring) == 0 {
-			c.deferred = false
-			c.poll(ctx)
-		}
 		return
 	}
-	if pid, ok := c.pools[addr]; ok && pid.Equal(who) && !c.halted && !c.draining {
-		c.rt.log.Error("pool stopped by its restart strategy; it restarts at the next poll",
-			"node", addr)
-		delete(c.pools, addr)
-		delete(c.nodes, addr)
+	if c.halted || c.draining {
+		return
+	}
+	for addr, pid := range c.pools {
+		if pid.Equal(who) {
+			c.rt.log.Error("pool stopped by its restart strategy; it restarts at the next poll",
+				"node", addr)
+			delete(c.pools, addr)
+			delete(c.nodes, addr)
+			return
+		}
 	}
 }
 

@@ -30,8 +30,10 @@ type Runtime struct {
 	ready     chan struct{}
 	readyOnce sync.Once
 
-	mu      sync.Mutex // guards deadSub
+	mu      sync.Mutex // orders attach against stop; guards deadSub
 	deadSub *eventstream.Subscription
+
+	queries sync.WaitGroup // discovery queries in flight
 
 	stopOnce sync.Once
 	stopErr  error
@@ -80,16 +82,16 @@ func (r *Runtime) markReady() { r.readyOnce.Do(func() { close(r.ready) }) }
 // attach binds the runtime to the supervisor that started it. A runtime
 // serves one supervisor: a second spawn of the same props is refused.
 func (r *Runtime) attach(ctx actor.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed.Load() {
+		return fmt.Errorf("%w: herd %q was stopped", ErrConfig, r.cfg.Name)
+	}
 	if !r.self.CompareAndSwap(nil, ctx.Self()) && !r.self.Load().Equal(ctx.Self()) {
 		return fmt.Errorf("%w: herd %q is already running as %s",
 			ErrConfig, r.cfg.Name, r.self.Load().Id)
 	}
-	if r.closed.Load() {
-		return fmt.Errorf("%w: herd %q was stopped", ErrConfig, r.cfg.Name)
-	}
 	r.system.Store(ctx.ActorSystem())
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.deadSub == nil {
 		r.deadSub = ctx.ActorSystem().EventStream.Subscribe(r.onDeadLetter)
 	}
@@ -139,8 +141,12 @@ func (r *Runtime) Stop() error {
 }
 
 func (r *Runtime) stop() error {
+	// Under mu, so that a supervisor starting now either sees closed and
+	// refuses, or has attached and is stopped below.
+	r.mu.Lock()
 	r.closed.Store(true)
 	sys, self := r.system.Load(), r.self.Load()
+	r.mu.Unlock()
 	if sys == nil || self == nil {
 		return nil
 	}
@@ -148,7 +154,23 @@ func (r *Runtime) stop() error {
 	_, _ = sys.Root.RequestFuture(self, &drain{}, r.cfg.StopTimeout).Result()
 	err := stopAndWait(sys, self, r.cfg.StopTimeout)
 	r.detach(sys)
+	r.awaitQueries()
 	return err
+}
+
+// awaitQueries waits, at most DiscoveryTimeout, for discovery queries to
+// return. Their contexts are cancelled; a source that ignores its context
+// is logged and left to finish on its own.
+func (r *Runtime) awaitQueries() {
+	done := make(chan struct{})
+	go func() { r.queries.Wait(); close(done) }()
+	timer := time.NewTimer(r.cfg.DiscoveryTimeout)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		r.log.Warn("a discovery query ignored its cancelled context; Stop leaves it running")
+	}
 }
 
 func (r *Runtime) detach(sys *actor.ActorSystem) {

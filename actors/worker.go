@@ -73,7 +73,7 @@ func (w *worker) Receive(ctx actor.Context) {
 	case *messages.Call:
 		w.serve(msg)
 	case *actor.Started:
-		w.dial(time.Now().Add(w.rt.cfg.DialTimeout))
+		_ = w.dial(time.Now().Add(w.rt.cfg.DialTimeout), true)
 	case *actor.Restarting, *actor.Stopped:
 		w.close()
 	case *messages.Crash:
@@ -89,11 +89,13 @@ func (w *worker) serve(call *messages.Call) {
 		call.Finish(&messages.Reply{Node: w.addr, Err: messages.ErrTimeout})
 		return
 	}
-	if w.conn == nil && !w.redial(call.Deadline) {
-		call.Finish(&messages.Reply{Node: w.addr, Err: w.unreachable()})
-		return
+	if w.conn == nil {
+		if err := w.redial(call.Deadline); err != nil {
+			call.Finish(&messages.Reply{Node: w.addr, Err: err})
+			return
+		}
 	}
-	reply, err := w.roundTrip(call)
+	reply, err := w.guardedRoundTrip(call)
 	if err == nil {
 		reply.Node = w.addr
 		call.Finish(reply)
@@ -104,6 +106,21 @@ func (w *worker) serve(call *messages.Call) {
 		return
 	}
 	w.broken(call, err)
+}
+
+// guardedRoundTrip is roundTrip for a backend that may panic (a parser
+// bug, say): the call still gets its one reply, the connection is closed,
+// and the panic goes on to the pool's strategy.
+func (w *worker) guardedRoundTrip(call *messages.Call) (*messages.Reply, error) {
+	defer func() {
+		if p := recover(); p != nil {
+			call.Finish(&messages.Reply{Node: w.addr,
+				Err: fmt.Errorf("%w: node %s: backend panicked: %v", messages.ErrProtocol, w.addr, p)})
+			w.close()
+			panic(p)
+		}
+	}()
+	return w.roundTrip(call)
 }
 
 // roundTrip sends one request and reads its reply. An error from Write that
@@ -119,7 +136,23 @@ func (w *worker) roundTrip(call *messages.Call) (*messages.Reply, error) {
 	if err := w.conn.Flush(); err != nil {
 		return nil, err
 	}
-	return w.conn.Read(call.Request)
+	reply, err := w.conn.Read(call.Request)
+	if err == nil && unread(w.conn) > 0 {
+		// Nothing else is in flight, so these bytes answer no request: the
+		// server and herd disagree on where replies end.
+		return nil, fmt.Errorf("%w: %d bytes after the reply to %T",
+			messages.ErrProtocol, unread(w.conn), call.Request)
+	}
+	return reply, err
+}
+
+// unread returns how many bytes conn holds beyond the replies read, if it
+// can tell.
+func unread(conn backends.Conn) int {
+	if b, ok := conn.(backends.Buffered); ok {
+		return b.Buffered()
+	}
+	return 0
 }
 
 // broken answers the call and closes the connection, which may hold an
@@ -151,25 +184,42 @@ func (w *worker) unreachable() error {
 	return fmt.Errorf("%w: node %s unreachable: %w", messages.ErrConnection, w.addr, w.lastErr)
 }
 
-// redial dials if the backoff allows it now, or if a sibling worker has
-// connected since this one's dial failed.
-func (w *worker) redial(deadline time.Time) bool {
+// redial dials for a call if the backoff allows it now, or if a sibling
+// worker has connected since this one's dial failed. The dial ends by the
+// call's deadline; if that cut it short, the call gets ErrTimeout and the
+// node is not held at fault: an impatient caller does not mark a healthy
+// node down for everyone.
+func (w *worker) redial(deadline time.Time) error {
 	if time.Now().Before(w.nextDial) && !w.node.connectedSince(w.failedAt) {
-		return false
+		return w.unreachable()
 	}
-	if limit := time.Now().Add(w.rt.cfg.DialTimeout); limit.Before(deadline) {
+	limit := time.Now().Add(w.rt.cfg.DialTimeout)
+	cut := deadline.Before(limit)
+	if !cut {
 		deadline = limit
 	}
-	return w.dial(deadline)
+	err := w.dial(deadline, !cut)
+	if err != nil && cut && isTimeout(err) {
+		return fmt.Errorf("%w: node %s: the call's deadline came while connecting (%v)",
+			messages.ErrTimeout, w.addr, err)
+	}
+	if err != nil {
+		return w.unreachable()
+	}
+	return nil
 }
 
-func (w *worker) dial(deadline time.Time) bool {
+// dial connects by deadline. A failure counts against the node (backoff,
+// logged once) unless the dial timed out with blame false.
+func (w *worker) dial(deadline time.Time, blame bool) error {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	conn, err := w.rt.cfg.Backend.Dial(ctx, w.addr)
 	if err != nil {
-		w.dialFailed(err)
-		return false
+		if blame || !isTimeout(err) {
+			w.dialFailed(err)
+		}
+		return err
 	}
 	w.conn = conn
 	w.backoff = 0
@@ -179,7 +229,11 @@ func (w *worker) dial(deadline time.Time) bool {
 		w.lost = false
 		w.info("node reachable again", "node", w.addr)
 	}
-	return true
+	return nil
+}
+
+func isTimeout(err error) bool {
+	return errors.Is(err, messages.ErrTimeout) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // dialFailed schedules the next dial: the wait doubles from RedialMin up to

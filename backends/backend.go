@@ -41,3 +41,11 @@ type Conn interface {
 	// Close closes the connection.
 	Close() error
 }
+
+// Buffered is implemented by a Conn that can tell how many bytes it has
+// received beyond the replies read so far. A worker with no other request
+// in flight takes any such bytes as proof that the connection is out of
+// step, and closes it.
+type Buffered interface {
+	Buffered() int
+}

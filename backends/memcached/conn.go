@@ -18,7 +18,10 @@ type conn struct {
 	p  parser
 }
 
-var _ backends.Conn = (*conn)(nil)
+var (
+	_ backends.Conn     = (*conn)(nil)
+	_ backends.Buffered = (*conn)(nil)
+)
 
 // Write checks req and buffers its command. A request that fails the check
 // is refused with its typed error before a byte is buffered, and the
@@ -53,3 +56,7 @@ func (c *conn) SetDeadline(t time.Time) error { return c.nc.SetDeadline(t) }
 
 // Close closes the network connection.
 func (c *conn) Close() error { return c.nc.Close() }
+
+// Buffered returns how many bytes have arrived beyond the replies read so
+// far. It implements backends.Buffered.
+func (c *conn) Buffered() int { return c.p.r.Buffered() }

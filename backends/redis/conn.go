@@ -26,9 +26,11 @@ var _ backends.Conn = (*conn)(nil)
 
 // newConn wraps an open socket. redigo gets zero timeouts and a socket
 // whose SetReadDeadline does nothing, so that the deadline herd sets with
-// SetDeadline is the only one.
+// SetDeadline is the only one. The socket's guard bounds replies by the
+// resolved opts.MaxValueSize.
 func newConn(opts *Options, nc net.Conn) *conn {
-	return &conn{opts: opts, nc: nc, rc: redigo.NewConn(sockIO{nc}, 0, 0)}
+	sock := sockIO{Conn: nc, g: newGuard(opts.MaxValueSize)}
+	return &conn{opts: opts, nc: nc, rc: redigo.NewConn(sock, 0, 0)}
 }
 
 // Write checks req and buffers its commands. A request that fails the

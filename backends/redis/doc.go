@@ -44,13 +44,38 @@
 //   - messages.ErrConnection when the socket failed or the server closed it,
 //     even mid-reply;
 //   - messages.ErrProtocol when the bytes were not RESP (redigo's parser
-//     failed) or the reply was of a type the command never answers, such
-//     as an array for GET.
+//     or the reply guard refused them) or the reply was of a type the
+//     command never answers, such as an array for GET.
 //
 // redigo's parse errors have an unexported type, so herd tells them apart
 // by elimination: the socket wrapper marks every error the socket returns,
 // and an error from Receive that is neither marked nor a redis error reply
-// came from the parser.
+// came from the parser or the guard.
+//
+// # The reply guard
+//
+// redigo trusts the lengths a server announces: "$n" makes it allocate n
+// bytes and "*n" a slice of n elements before a byte of either arrives,
+// and it parses nested arrays by recursion. A garbage or hostile reply
+// such as "$99999999999" would make the process allocate 100 GB and die,
+// which no error can report. So every byte read passes a guard on its way
+// from the socket to redigo. The guard follows RESP2 framing with a small
+// state machine, allocating nothing: it reads each line's type byte and any
+// length or integer in it, and passes bulk string payloads through without
+// looking at them, so payload bytes that look like headers cannot fool it.
+// It refuses, before redigo sees the line whole:
+//
+//   - a bulk string longer than MaxValueSize plus 1 MiB (the margin admits
+//     replies a little larger than any value, such as DUMP's or INFO's);
+//   - arrays announcing more elements, summed over all arrays still open,
+//     than fit in that many bytes at 16 bytes an element;
+//   - arrays nested over 64 deep, and simple or error lines over 64 KiB;
+//   - a length or integer that is malformed or overflows, rather than let
+//     redigo wrap it to a small or negative number.
+//
+// A refusal makes Read return an error wrapping messages.ErrProtocol, and
+// the connection is closed like any other out of step. Replies before the
+// refused one in the same stream are read as usual.
 //
 // A wrong password fails Dial with an error wrapping messages.ErrConnection
 // and redis's reply; the password itself appears in no error and in no

@@ -1,0 +1,189 @@
+package herd_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/herd-go/herd"
+	"github.com/herd-go/herd/backends/redis"
+	"github.com/herd-go/herd/discovery"
+	"github.com/herd-go/herd/messages"
+	"github.com/herd-go/herd/routing"
+)
+
+// A node that leaves and comes straight back, while its old pool still
+// serves a slow call, is routed to at once: the new pool does not wait for
+// the old one's name.
+func TestRejoinWhileRetiring(t *testing.T) {
+	slow := newRecorder(t) // accepts, never answers
+	a, b := slow.ln.Addr().String(), fleet(t, 1)[0]
+	e, cfg := newEnv(t, a, b)
+	cfg.PoolSize = 1
+	h := e.start(cfg)
+	go func() { // keeps a's only worker busy, so its pool retires slowly
+		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+		defer cancel()
+		_, _ = h.Get(ctx, keyOn(t, h, a))
+	}()
+	eventually(t, "a's worker is busy", func() bool { return slow.bytes.Load() > 0 })
+
+	for _, set := range [][]string{{b}, {a}} {
+		epoch := h.Epoch()
+		e.disc.Set(set...)
+		h.Refresh()
+		waitEvent(e, func(ev *messages.NodesChanged) bool { return ev.Epoch > epoch })
+	}
+	if got := h.Nodes(); len(got) != 1 || got[0] != a {
+		t.Fatalf("discovery answered [%s], herd has %v", a, got)
+	}
+	if owner, err := h.Owner("k"); err != nil || owner != a {
+		t.Fatalf("owner of k = %q, %v", owner, err)
+	}
+	if h.Pool(a) == nil {
+		t.Fatal("the rejoined node has no pool")
+	}
+}
+
+// A caller whose deadline cuts a reconnect short gets ErrTimeout, and does
+// not mark a healthy node unreachable for the callers after it. The node is
+// a redis stand-in whose AUTH takes 50 ms, longer than the impatient
+// caller's budget.
+func TestImpatientCallerDoesNotMarkNodeDown(t *testing.T) {
+	var mu sync.Mutex
+	prevOf := map[int]string{} // each connection's previous argument
+	srv := newFakeServer(t, func(conn int, line string) string {
+		if strings.HasPrefix(line, "*") || strings.HasPrefix(line, "$") {
+			return "" // RESP framing
+		}
+		mu.Lock()
+		prev := prevOf[conn]
+		prevOf[conn] = line
+		mu.Unlock()
+		switch {
+		case prev == "AUTH":
+			time.Sleep(50 * time.Millisecond) // a slow but healthy handshake
+			return "+OK\r\n"
+		case prev == "GET" && line == "stall":
+			return ""
+		case prev == "GET":
+			return "$1\r\nv\r\n"
+		}
+		return ""
+	})
+	e, cfg := newEnv(t, srv.addr())
+	cfg.Backend = redis.New(redis.Options{Password: "secret"})
+	cfg.PoolSize = 1
+	h := e.start(cfg)
+	if _, err := h.Get(ctxT(t), "k"); err != nil {
+		t.Fatalf("warm-up: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	_, err := h.Get(ctx, "stall") // times out mid-reply: the worker drops its connection
+	cancel()
+	if !errors.Is(err, herd.ErrTimeout) {
+		t.Fatalf("stalled get: %v, want ErrTimeout", err)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 20*time.Millisecond)
+	_, err = h.Get(ctx, "k") // reconnects, but AUTH outlasts its deadline
+	cancel()
+	if !errors.Is(err, herd.ErrTimeout) || errors.Is(err, herd.ErrConnection) {
+		t.Fatalf("impatient get: %v, want ErrTimeout and not ErrConnection", err)
+	}
+	if item, err := h.Get(ctxT(t), "k"); err != nil || string(item.Value) != "v" {
+		t.Fatalf("patient get after an impatient one: %q, %v", item.Value, err)
+	}
+}
+
+// Bytes that answer no request prove the connection out of step: the call
+// gets ErrProtocol rather than a reply that may be another's, and the next
+// call gets its own answer on a fresh connection.
+func TestStrayReplyClosesConnection(t *testing.T) {
+	var sets atomic.Int64
+	srv := newFakeServer(t, func(_ int, line string) string {
+		switch {
+		case !strings.HasPrefix(line, "set ") && !strings.HasPrefix(line, "add "):
+			return "" // a data block
+		case sets.Add(1) == 1:
+			return "STORED\r\nSTORED\r\n" // the second STORED answers nothing
+		}
+		return "NOT_STORED\r\n"
+	})
+	e, cfg := newEnv(t, srv.addr())
+	cfg.PoolSize = 1
+	h := e.start(cfg)
+	if err := h.Set(ctxT(t), "k", []byte("v"), 0); !errors.Is(err, herd.ErrProtocol) {
+		t.Fatalf("set answered with a stray reply behind it: %v, want ErrProtocol", err)
+	}
+	if err := h.Add(ctxT(t), "k", []byte("w"), 0); !errors.Is(err, herd.ErrNotStored) {
+		t.Fatalf("add answered NOT_STORED: %v, want ErrNotStored", err)
+	}
+}
+
+// stuckDiscovery answers once, then blocks every later query until the
+// test ends, ignoring its context.
+func stuckDiscovery(t *testing.T, addr string) (discovery.Discovery, *atomic.Int64) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	calls := &atomic.Int64{}
+	return discovery.Func(func(context.Context) ([]routing.Node, error) {
+		if calls.Add(1) > 1 {
+			<-release
+		}
+		return []routing.Node{{Addr: addr}}, nil
+	}), calls
+}
+
+// A discovery source that ignores its context holds up neither Stop nor a
+// restart of the cluster actor.
+func TestStuckDiscoveryHoldsNothingUp(t *testing.T) {
+	e, cfg := newEnv(t)
+	disc, calls := stuckDiscovery(t, fleet(t, 1)[0])
+	cfg.Discovery = disc
+	cfg.DiscoveryTimeout = 100 * time.Millisecond
+	h := e.start(cfg)
+	h.Refresh()
+	eventually(t, "the second query starts", func() bool { return calls.Load() == 2 })
+
+	cluster := actor.NewPID(e.system.Address(), h.PID().Id+"/cluster")
+	e.system.Root.Send(cluster, &messages.Crash{Reason: "drill"})
+	eventually(t, "the restarted cluster asks again", func() bool { return calls.Load() == 3 })
+
+	start := time.Now()
+	if err := h.Stop(); err != nil || time.Since(start) > time.Second {
+		t.Fatalf("stop = %v after %v; want nil within a second", err, time.Since(start))
+	}
+}
+
+// Stop racing the supervisor's start never returns with the herd running.
+func TestStopRacingSpawn(t *testing.T) {
+	e, cfg := newEnv(t, fleet(t, 1)[0])
+	for i := 0; i < 200; i++ {
+		c := cfg
+		c.Name = fmt.Sprintf("h%d", i)
+		h, err := herd.New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spawned := make(chan *actor.PID, 1)
+		go func() { pid, _ := h.Spawn(e.system.Root); spawned <- pid }()
+		if err := h.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		pid := <-spawned
+		if pid == nil {
+			continue
+		}
+		eventually(t, pid.Id+" stops", func() bool {
+			_, alive := e.system.ProcessRegistry.Get(pid)
+			return !alive
+		})
+	}
+}
