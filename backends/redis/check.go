@@ -3,6 +3,7 @@ package redis
 import (
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/herd-go/herd/messages"
 )
@@ -100,6 +101,11 @@ func (o *Options) checkDo(r *messages.Do) error {
 	if r.Command == "" {
 		return fmt.Errorf("%w: empty command", messages.ErrInvalidRequest)
 	}
+	if isStateful(r) {
+		return fmt.Errorf("%w: %s changes the connection's state or reply stream, "+
+			"which a shared connection cannot carry",
+			messages.ErrUnsupported, clipCommand(r.Command))
+	}
 	if err := o.checkKey(r.Key); err != nil {
 		return err
 	}
@@ -109,6 +115,44 @@ func (o *Options) checkDo(r *messages.Do) error {
 		}
 	}
 	return nil
+}
+
+// stateful lists the commands Do refuses. Each one changes what later
+// replies on the connection look like (pub/sub, MONITOR, CLIENT REPLY,
+// RESP3, transactions, another DB or user, a reset or a closed connection),
+// so the next caller on the same worker would get a reply that is not its
+// own. herd's own options cover AUTH and SELECT.
+var stateful = map[string]bool{
+	"SUBSCRIBE": true, "PSUBSCRIBE": true, "SSUBSCRIBE": true,
+	"UNSUBSCRIBE": true, "PUNSUBSCRIBE": true, "SUNSUBSCRIBE": true,
+	"MONITOR": true, "HELLO": true, "RESET": true, "QUIT": true,
+	"MULTI": true, "EXEC": true, "DISCARD": true, "WATCH": true, "UNWATCH": true,
+	"SELECT": true, "AUTH": true, "SYNC": true, "PSYNC": true, "REPLCONF": true,
+}
+
+// isStateful reports whether r is a command in stateful, or CLIENT REPLY
+// or CLIENT TRACKING (other CLIENT subcommands are harmless).
+func isStateful(r *messages.Do) bool {
+	cmd := strings.ToUpper(r.Command)
+	if cmd != "CLIENT" || len(r.Args) == 0 {
+		return stateful[cmd]
+	}
+	var sub string
+	switch a := r.Args[0].(type) {
+	case string:
+		sub = a
+	case []byte:
+		sub = string(a)
+	}
+	sub = strings.ToUpper(sub)
+	return sub == "REPLY" || sub == "TRACKING"
+}
+
+func clipCommand(c string) string {
+	if len(c) > 32 {
+		return c[:32] + "..."
+	}
+	return c
 }
 
 func argLen(a any) int {

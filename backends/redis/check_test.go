@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +96,32 @@ func TestRefusedNeverSent(t *testing.T) {
 	waitFor(t, "the good request", func() bool { return len(srv.received()) >= len(wire) })
 	if got := srv.received(); got != wire {
 		t.Fatalf("server received %q, want %q", got, wire)
+	}
+}
+
+// Commands that change the connection's state are refused before anything
+// is sent: on a shared connection the next caller would get their replies.
+func TestDoRefusesStatefulCommands(t *testing.T) {
+	b := New(Options{})
+	for _, cmd := range []string{"SUBSCRIBE", "psubscribe", "MONITOR", "HELLO",
+		"MULTI", "SELECT", "AUTH", "QUIT", "RESET", "WATCH"} {
+		err := b.Check(&messages.Do{Key: "k", Command: cmd, Args: []any{"k"}})
+		if !errors.Is(err, messages.ErrUnsupported) {
+			t.Errorf("Do %s: %v, want ErrUnsupported", cmd, err)
+		}
+	}
+	for _, sub := range []any{"REPLY", []byte("tracking")} {
+		err := b.Check(&messages.Do{Key: "k", Command: "client", Args: []any{sub, "OFF"}})
+		if !errors.Is(err, messages.ErrUnsupported) {
+			t.Errorf("Do CLIENT %s: %v, want ErrUnsupported", sub, err)
+		}
+	}
+	for _, ok := range []*messages.Do{
+		{Key: "h", Command: "HGET", Args: []any{"h", "f"}},
+		{Key: "k", Command: "CLIENT", Args: []any{"ID"}},
+	} {
+		if err := b.Check(ok); err != nil {
+			t.Fatalf("Do %s: %v", ok.Command, err)
+		}
 	}
 }
