@@ -72,7 +72,7 @@ func TestCrashedWorkerIsRestarted(t *testing.T) {
 	cfg.PoolStrategy = strategy
 	h := e.start(cfg)
 
-	w0 := workerPID(t, e, h.Pool(addrs[0]), 0)
+	w0 := workerPID(t, e, h, addrs[0], 0)
 	e.system.Root.Send(w0, &messages.Crash{Reason: "drill"})
 	eventually(t, "the user's strategy handles w0", func() bool { return strategy.failed(w0.Id) })
 	if !serves(t, h, addrs[1]) {
@@ -133,7 +133,7 @@ func TestUserStrategyDecides(t *testing.T) {
 	cfg.PoolStrategy = strategy
 	h := e.start(cfg)
 
-	w0 := workerPID(t, e, h.Pool(addrs[0]), 0)
+	w0 := workerPID(t, e, h, addrs[0], 0)
 	e.system.Root.Send(w0, &messages.Crash{Reason: "drill"})
 	eventually(t, "w0 has stopped", func() bool {
 		_, alive := e.system.ProcessRegistry.Get(w0)
@@ -209,13 +209,14 @@ func TestDeadServerComesBack(t *testing.T) {
 	}
 }
 
-// workerPID returns the PID of worker i of a pool once it is running.
-func workerPID(t *testing.T, e *env, pool *actor.PID, i int) *actor.PID {
+// workerPID returns the PID of worker i of addr's pool once it runs. A
+// call served by the pool proves the pool has started, and so has spawned
+// its workers: sending to a PID found in the registry before its spawn has
+// finished would race protoactor's mailbox set-up.
+func workerPID(t *testing.T, e *env, h *herd.Herd, addr string, i int) *actor.PID {
 	t.Helper()
-	pid := actor.NewPID(e.system.Address(), fmt.Sprintf("%s/w%d", pool.Id, i))
-	eventually(t, pid.Id+" runs", func() bool {
-		_, alive := e.system.ProcessRegistry.Get(pid)
-		return alive
-	})
-	return pid
+	if !serves(t, h, addr) {
+		t.Fatalf("%s does not serve", addr)
+	}
+	return actor.NewPID(e.system.Address(), fmt.Sprintf("%s/w%d", h.Pool(addr).Id, i))
 }

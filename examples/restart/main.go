@@ -59,8 +59,8 @@ func run(out io.Writer) error {
 func drill(system *actor.ActorSystem, h *herd.Herd, addr string, s *doublingBackoff,
 	out io.Writer) error {
 	w0 := actor.NewPID(system.Address(), h.Pool(addr).Id+"/w0")
-	running := func() bool { _, ok := system.ProcessRegistry.Get(w0); return ok }
-	if err := waitUntil(running); err != nil {
+	// A served call proves the pool has started its workers.
+	if err := h.Set(context.Background(), "drill", []byte{0}, 0); err != nil {
 		return err
 	}
 	for i := 1; i <= 3; i++ {
