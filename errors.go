@@ -22,6 +22,7 @@ var (
 	ErrConnection       = messages.ErrConnection
 	ErrNoNodes          = messages.ErrNoNodes
 	ErrNodeGone         = messages.ErrNodeGone
+	ErrNodeDown         = messages.ErrNodeDown
 	ErrClosed           = messages.ErrClosed
 	ErrTimeout          = messages.ErrTimeout
 	ErrMalformedAddress = messages.ErrMalformedAddress

@@ -69,7 +69,8 @@ func newEnv(t *testing.T, addrs ...string) (*env, herd.Config) {
 	e.system = actor.NewActorSystem(herd.QuietActorSystem())
 	sub := e.system.EventStream.Subscribe(func(evt any) {
 		switch evt.(type) {
-		case *messages.NodesChanged, *messages.DiscoveryFailed, *messages.NodeRejected:
+		case *messages.NodesChanged, *messages.DiscoveryFailed, *messages.NodeRejected,
+			*messages.NodeDown, *messages.NodeUp:
 			select {
 			case e.events <- evt:
 			default:

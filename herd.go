@@ -18,6 +18,20 @@ type Config = actors.Config
 // Item is a value read from a node.
 type Item = messages.Item
 
+// NodeHealth is a snapshot of one node's health.
+type NodeHealth = actors.NodeHealth
+
+// NodeDownPolicy says what a request for a down node's key gets; see
+// FailFast, Failover and FailoverReads.
+type NodeDownPolicy = actors.NodeDownPolicy
+
+// Policies for Config.OnNodeDown.
+const (
+	FailFast      = actors.FailFast
+	Failover      = actors.Failover
+	FailoverReads = actors.FailoverReads
+)
+
 // Herd is a running (or ready to run) cluster client. Its methods are safe
 // for concurrent use.
 type Herd struct {
@@ -114,6 +128,10 @@ func (h *Herd) Nodes() []string { return h.rt.Snapshot().Addrs() }
 // Pool returns the PID of a node's pool actor, or nil if addr is not a
 // current node. Its workers are "<pool id>/w0", "/w1", and so on.
 func (h *Herd) Pool(addr string) *actor.PID { return h.rt.Snapshot().Pools[addr] }
+
+// Health returns each current node's health, by address: whether it is
+// down, since when, and the failure that put it there.
+func (h *Herd) Health() map[string]NodeHealth { return h.rt.Snapshot().Health() }
 
 // Epoch counts the membership changes applied so far.
 func (h *Herd) Epoch() uint64 { return h.rt.Snapshot().Epoch }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/herd-go/herd"
 	"github.com/herd-go/herd/actors"
-	"github.com/herd-go/herd/internal/testserver"
 	"github.com/herd-go/herd/messages"
 )
 
@@ -166,46 +165,6 @@ func TestCrashedClusterKeepsNodes(t *testing.T) {
 	}
 	for _, a := range addrs {
 		eventually(t, a+" serves after the restart", func() bool { return serves(t, h, a) })
-	}
-}
-
-// A node whose server dies answers ErrConnection fast, its broken worker is
-// handed to the pool strategy, and the node serves again once the server is
-// back.
-func TestDeadServerComesBack(t *testing.T) {
-	srv := testserver.Memcached(t)
-	e, cfg := newEnv(t, srv.Addr)
-	strategy := countingOf(actors.DefaultStrategy())
-	cfg.PoolStrategy = strategy
-	cfg.PoolSize = 4
-	cfg.RedialMin = time.Second // a sibling's success, not the backoff, must end the wait
-	h := e.start(cfg)
-	if err := h.Set(ctxT(t), "k", []byte("v"), 0); err != nil {
-		t.Fatal(err)
-	}
-
-	srv.Stop()
-	start := time.Now()
-	for i := 0; i < 4; i++ {
-		if err := h.Set(ctxT(t), "k", []byte("v"), 0); !errors.Is(err, herd.ErrConnection) {
-			t.Fatalf("set on a dead node: %v, want ErrConnection", err)
-		}
-	}
-	if time.Since(start) > time.Second {
-		t.Fatalf("dead node took %v to fail four calls", time.Since(start))
-	}
-	eventually(t, "a broken worker reaches the strategy", func() bool {
-		pool := h.Pool(srv.Addr).Id
-		return strategy.failed(pool+"/w0") || strategy.failed(pool+"/w1")
-	})
-	srv.Restart()
-	eventually(t, "the node serves again", func() bool { return serves(t, h, srv.Addr) })
-	// Once one worker is back, its siblings redial at once rather than
-	// waiting out their own backoff: every call now succeeds.
-	for i := 0; i < 4*cfg.PoolSize; i++ {
-		if err := h.Set(ctxT(t), "k", []byte("v"), 0); err != nil {
-			t.Fatalf("call %d after the node came back: %v", i, err)
-		}
 	}
 }
 

@@ -20,6 +20,7 @@ type cluster struct {
 
 	nodes    map[string]routing.Node // current members, by address
 	pools    map[string]*actor.PID   // their pools, by address
+	health   map[string]*health      // their health, by address
 	retiring map[string]*actor.PID   // pools of removed nodes, by PID id
 	epoch    uint64
 
@@ -53,6 +54,7 @@ func newCluster(rt *Runtime) *cluster {
 		rt:       rt,
 		nodes:    map[string]routing.Node{},
 		pools:    map[string]*actor.PID{},
+		health:   map[string]*health{},
 		retiring: map[string]*actor.PID{},
 		rejected: map[string]bool{},
 	}
@@ -85,6 +87,9 @@ func (c *cluster) start(ctx actor.Context) {
 	c.runCtx, c.cancel = context.WithCancel(context.Background())
 	last := c.rt.Snapshot()
 	c.epoch = last.Epoch
+	for addr, h := range last.health {
+		c.health[addr] = h
+	}
 	if nodes := last.Router.Nodes(); len(nodes) > 0 {
 		c.rt.log.Info("restoring last known nodes", "nodes", len(nodes))
 		c.change(ctx, nodes, last.Router)

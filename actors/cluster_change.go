@@ -28,14 +28,21 @@ func (c *cluster) change(ctx actor.Context, next []routing.Node, router routing.
 		router = built
 	}
 	for _, addr := range added {
+		if c.health[addr] == nil {
+			c.health[addr] = newHealth(c.rt.cfg.FailureThreshold)
+		}
 		c.pools[addr] = c.spawnPool(ctx, addr)
+	}
+	for _, addr := range removed {
+		delete(c.health, addr)
 	}
 	c.nodes = make(map[string]routing.Node, len(next))
 	for _, n := range next {
 		c.nodes[n.Addr] = n
 	}
 	c.epoch++
-	c.rt.publish(&Snapshot{Epoch: c.epoch, Router: router, Pools: copyPIDs(c.pools)})
+	c.rt.publish(&Snapshot{Epoch: c.epoch, Router: router, Pools: copyPIDs(c.pools),
+		health: copyMap(c.health)})
 	for _, addr := range removed {
 		c.retire(ctx, addr)
 	}
@@ -47,7 +54,8 @@ func (c *cluster) change(ctx actor.Context, next []routing.Node, router routing.
 // name, the new one takes the name with the epoch appended, so a node that
 // leaves and comes straight back never waits for its old pool.
 func (c *cluster) spawnPool(ctx actor.Context, addr string) *actor.PID {
-	props := actor.PropsFromProducer(func() actor.Actor { return newPool(c.rt, addr) },
+	h := c.health[addr]
+	props := actor.PropsFromProducer(func() actor.Actor { return newPool(c.rt, addr, h) },
 		actor.WithSupervisor(c.rt.strategy(c.rt.cfg.PoolStrategy)))
 	pid, err := ctx.SpawnNamed(props, addr)
 	if errors.Is(err, actor.ErrNameExists) {
@@ -101,8 +109,7 @@ func (c *cluster) poolStopped(ctx actor.Context, who *actor.PID) {
 		if pid.Equal(who) {
 			c.rt.log.Error("pool stopped by its restart strategy; it restarts at the next poll",
 				"node", addr)
-			delete(c.pools, addr)
-			delete(c.nodes, addr)
+			c.poolLost(addr)
 			return
 		}
 	}
@@ -128,8 +135,24 @@ func (c *cluster) finishDrain(ctx actor.Context) {
 	}
 }
 
-func copyPIDs(m map[string]*actor.PID) map[string]*actor.PID {
-	out := make(map[string]*actor.PID, len(m))
+// poolLost forgets a member whose pool was stopped by its strategy, so the
+// next poll starts it afresh, and marks the node down meanwhile: its
+// requests fail fast (or fail over) rather than reach a dead pool.
+func (c *cluster) poolLost(addr string) {
+	delete(c.pools, addr)
+	delete(c.nodes, addr)
+	if h := c.health[addr]; h != nil {
+		err := errors.New("its pool was stopped by its restart strategy")
+		if h.markDown(err) {
+			c.rt.event(&messages.NodeDown{Herd: c.rt.cfg.Name, Node: addr, Err: err})
+		}
+	}
+}
+
+func copyPIDs(m map[string]*actor.PID) map[string]*actor.PID { return copyMap(m) }
+
+func copyMap[V any](m map[string]V) map[string]V {
+	out := make(map[string]V, len(m))
 	for k, v := range m {
 		out[k] = v
 	}

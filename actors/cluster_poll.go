@@ -28,9 +28,9 @@ func (c *cluster) poll(ctx actor.Context) {
 	c.polling = true
 	sys, self := ctx.ActorSystem(), ctx.Self()
 	qctx, cancel := context.WithTimeout(c.runCtx, c.rt.cfg.DiscoveryTimeout)
-	c.rt.queries.Add(1)
+	c.rt.background.Add(1)
 	go func() {
-		defer c.rt.queries.Done()
+		defer c.rt.background.Done()
 		defer cancel()
 		nodes, err := c.rt.cfg.Discovery.Nodes(qctx)
 		sys.Root.Send(self, &discovered{from: c, nodes: nodes, err: err})

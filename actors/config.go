@@ -25,6 +25,31 @@ const (
 	DefaultRedialMin        = 100 * time.Millisecond
 	DefaultRedialMax        = 5 * time.Second
 	DefaultStopTimeout      = 10 * time.Second
+	DefaultFailureThreshold = 3
+	DefaultNodeTimeout      = 100 * time.Millisecond
+	DefaultProbeInterval    = 500 * time.Millisecond
+	DefaultProbeMax         = 5 * time.Second
+)
+
+// NodeDownPolicy says what happens to a request whose key's owner is down.
+type NodeDownPolicy uint8
+
+// Policies for Config.OnNodeDown.
+const (
+	// FailFast answers ErrNodeDown at once; no key changes owner. It never
+	// serves stale data, and is the default.
+	FailFast NodeDownPolicy = iota
+	// Failover sends the down node's requests, reads and writes, to the
+	// next node on the ring that is up; they return when it is back. Only
+	// the down node's keys move. The risk: a write made during the outage
+	// lands on the stand-in, so once the owner is back, reads see the
+	// owner's older value until it expires or is overwritten.
+	Failover
+	// FailoverReads fails reads over (Get, GetMulti) and fails writes fast
+	// with ErrNodeDown, so no write is made where the owner cannot see it:
+	// reads during the outage miss on the stand-in, and nothing is stale
+	// afterwards.
+	FailoverReads
 )
 
 // Config configures a herd. Backend and Discovery are required; every other
@@ -59,22 +84,40 @@ type Config struct {
 	// StopTimeout bounds how long Stop waits for calls in flight. Default 10 s.
 	StopTimeout time.Duration
 
+	// FailureThreshold is how many failures in a row (refused or broken
+	// connections, garbage replies, timeouts the node is to blame for)
+	// mark a node down. One successful probe marks it up. Default 3.
+	FailureThreshold int
+	// NodeTimeout is how long a request must have been on the wire before
+	// its timeout counts against the node: a call that spent its budget
+	// queued inside herd, or whose caller gave it almost no time, is not
+	// the node's fault. Default 100 ms.
+	NodeTimeout time.Duration
+	// ProbeInterval is the first wait between probes of a down node; it
+	// doubles, with jitter, up to ProbeMax. Defaults 500 ms and 5 s.
+	ProbeInterval, ProbeMax time.Duration
+	// OnNodeDown is what a request for a down node's key gets. Default
+	// FailFast.
+	OnNodeDown NodeDownPolicy
+
 	// Logger receives herd's logs: state changes (nodes added, removed,
 	// rejected, connections lost, actors restarted), never one line per
 	// request. Default: named "herd", level Info, to stderr.
 	Logger hclog.Logger
 
 	// HerdStrategy is how the herd supervisor restarts the cluster actor.
-	// Default: restart, at most 10 times in 10 s; past that the supervisor
-	// fails too and its own parent decides.
+	// Default DefaultStrategy (backoff from 100 ms to 10 s, at most 10
+	// restarts a minute); past that the supervisor fails too and its own
+	// parent decides.
 	HerdStrategy actor.SupervisorStrategy
 	// ClusterStrategy is how the cluster actor restarts a node's pool.
-	// Default: restart, at most 10 times in 10 s; past that the pool stops
-	// and the next discovery poll starts it afresh.
+	// Default DefaultStrategy; past its limit the pool stops, the node is
+	// marked down, and the next discovery poll starts the pool afresh.
 	ClusterStrategy actor.SupervisorStrategy
 	// PoolStrategy is how a pool restarts a worker whose connection broke.
-	// Default: restart, at most 10 times in 10 s; past that the worker
-	// stops, and a pool left with no workers fails to the cluster actor.
+	// Default DefaultWorkerStrategy (backoff from 10 ms to 5 s, at most 20
+	// restarts a minute); past that the worker stops, and a pool left with
+	// no workers fails to the cluster actor.
 	PoolStrategy actor.SupervisorStrategy
 }
 
@@ -87,8 +130,12 @@ func (c Config) WithDefaults() (Config, error) {
 	if c.Backend == nil || c.Discovery == nil {
 		return c, fmt.Errorf("%w: Backend and Discovery are required", ErrConfig)
 	}
-	if c.PoolSize < 0 {
-		return c, fmt.Errorf("%w: PoolSize %d is negative", ErrConfig, c.PoolSize)
+	if c.PoolSize < 0 || c.FailureThreshold < 0 {
+		return c, fmt.Errorf("%w: PoolSize %d or FailureThreshold %d is negative",
+			ErrConfig, c.PoolSize, c.FailureThreshold)
+	}
+	if c.OnNodeDown > FailoverReads {
+		return c, fmt.Errorf("%w: unknown OnNodeDown policy %d", ErrConfig, c.OnNodeDown)
 	}
 	orString(&c.Name, DefaultName)
 	orInt(&c.PoolSize, DefaultPoolSize)
@@ -99,6 +146,10 @@ func (c Config) WithDefaults() (Config, error) {
 	orDuration(&c.RedialMin, DefaultRedialMin)
 	orDuration(&c.RedialMax, DefaultRedialMax)
 	orDuration(&c.StopTimeout, DefaultStopTimeout)
+	orInt(&c.FailureThreshold, DefaultFailureThreshold)
+	orDuration(&c.NodeTimeout, DefaultNodeTimeout)
+	orDuration(&c.ProbeInterval, DefaultProbeInterval)
+	orDuration(&c.ProbeMax, DefaultProbeMax)
 	if c.Router == nil {
 		c.Router = routing.NewHashRing
 	}
@@ -107,21 +158,34 @@ func (c Config) WithDefaults() (Config, error) {
 			Name: c.Name, Level: hclog.Info, Output: os.Stderr,
 		})
 	}
-	c.HerdStrategy = orStrategy(c.HerdStrategy)
-	c.ClusterStrategy = orStrategy(c.ClusterStrategy)
-	c.PoolStrategy = orStrategy(c.PoolStrategy)
+	c.HerdStrategy = orStrategy(c.HerdStrategy, DefaultStrategy())
+	c.ClusterStrategy = orStrategy(c.ClusterStrategy, DefaultStrategy())
+	c.PoolStrategy = orStrategy(c.PoolStrategy, DefaultWorkerStrategy())
 	return c, nil
 }
 
-// DefaultStrategy is herd's restart strategy at every level: restart the
-// failed child, at most 10 times within 10 s, then stop it.
+// DefaultStrategy is herd's restart strategy for the cluster actor and the
+// pools: restart the failed child after an exponential backoff with jitter,
+// 100 ms doubling to 10 s; a child that fails more than 10 times within a
+// minute is stopped.
 func DefaultStrategy() actor.SupervisorStrategy {
-	return actor.NewOneForOneStrategy(10, 10*time.Second, actor.DefaultDecider)
+	return NewBackoffStrategy(Backoff{Min: 100 * time.Millisecond, Max: 10 * time.Second,
+		Window: time.Minute, MaxRestarts: 10})
 }
 
-func orStrategy(s actor.SupervisorStrategy) actor.SupervisorStrategy {
+// DefaultWorkerStrategy is herd's restart strategy for workers: as
+// DefaultStrategy, but the first restart comes within 10 ms, since calls
+// queue in a restarting worker's mailbox, and 20 failures a minute are
+// allowed. A worker fails when its connection breaks; a node that keeps
+// breaking them is marked down by its health and gets no traffic.
+func DefaultWorkerStrategy() actor.SupervisorStrategy {
+	return NewBackoffStrategy(Backoff{Min: 10 * time.Millisecond, Max: 5 * time.Second,
+		Window: time.Minute, MaxRestarts: 20})
+}
+
+func orStrategy(s, def actor.SupervisorStrategy) actor.SupervisorStrategy {
 	if s == nil {
-		return DefaultStrategy()
+		return def
 	}
 	return s
 }

@@ -6,7 +6,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
+
 	"github.com/herd-go/herd/messages"
+	"github.com/herd-go/herd/routing"
 )
 
 // Dispatch is herd's front door, used by the Go client and by the
@@ -40,12 +43,50 @@ func (r *Runtime) Dispatch(call *messages.Call) {
 		r.fanOut(call, multi)
 		return
 	}
-	node, pid, err := r.Snapshot().Route(call.Request.RoutingKey())
+	snap := r.Snapshot()
+	key := call.Request.RoutingKey()
+	node, pid, err := snap.Route(key)
+	if err == nil && snap.down(node) {
+		node, pid, err = r.standIn(snap, key, node, isRead(call.Request))
+	}
 	if err != nil {
 		call.Finish(&messages.Reply{Node: node, Err: err})
 		return
 	}
 	sys.Root.Send(pid, call)
+}
+
+// standIn decides for a key whose owner is down, by the OnNodeDown policy:
+// ErrNodeDown, or the first node after the owner on the ring that is up.
+func (r *Runtime) standIn(snap *Snapshot, key, owner string, read bool) (string, *actor.PID, error) {
+	downErr := fmt.Errorf("%w: %s", messages.ErrNodeDown, owner)
+	policy := r.cfg.OnNodeDown
+	if policy == FailFast || (policy == FailoverReads && !read) {
+		return owner, nil, downErr
+	}
+	succ, ok := snap.Router.(routing.Successors)
+	if !ok {
+		return owner, nil, downErr
+	}
+	nodes, err := succ.Successors(key, len(snap.Pools))
+	if err != nil {
+		return owner, nil, err
+	}
+	for _, n := range nodes {
+		if pid := snap.Pools[n.Addr]; pid != nil && !snap.down(n.Addr) {
+			return n.Addr, pid, nil
+		}
+	}
+	return owner, nil, downErr
+}
+
+// isRead reports whether req only reads, so that FailoverReads moves it.
+func isRead(req messages.Request) bool {
+	switch req.(type) {
+	case *messages.Get, *messages.GetMulti:
+		return true
+	}
+	return false
 }
 
 // fanOut splits a GetMulti by node, sends one call per node, and merges the
@@ -59,7 +100,11 @@ func (r *Runtime) fanOut(call *messages.Call, req *messages.GetMulti) {
 		call.Fail(err)
 		return
 	}
+	groups, failed := r.regroup(snap, groups)
 	m := newMerge(call, len(groups))
+	for k, err := range failed {
+		m.out.KeyErrors[k] = err
+	}
 	partDeadline := earlier(call.Deadline)
 	m.arm(partDeadline, groups)
 	for addr, keys := range groups {
@@ -72,6 +117,31 @@ func (r *Runtime) fanOut(call *messages.Call, req *messages.GetMulti) {
 		}
 		r.system.Load().Root.Send(pid, part)
 	}
+}
+
+// regroup moves the keys of down owners to their stand-ins, or, when the
+// policy fails fast, takes them out with ErrNodeDown.
+func (r *Runtime) regroup(snap *Snapshot, groups map[string][]string) (
+	map[string][]string, map[string]error) {
+	var failed map[string]error
+	for addr, keys := range groups {
+		if !snap.down(addr) {
+			continue
+		}
+		delete(groups, addr)
+		for _, k := range keys {
+			to, _, err := r.standIn(snap, k, addr, true)
+			if err != nil {
+				if failed == nil {
+					failed = make(map[string]error)
+				}
+				failed[k] = err
+				continue
+			}
+			groups[to] = append(groups[to], k)
+		}
+	}
+	return groups, failed
 }
 
 // earlier returns a deadline slightly before d: a tenth of the time left,

@@ -13,8 +13,11 @@ import (
 // hands each call to the next worker in turn. Its workers are named w0, w1,
 // ... under the pool, so their PIDs survive restarts.
 type pool struct {
-	rt   *Runtime
-	addr string
+	rt     *Runtime
+	addr   string
+	health *health
+	node   *nodeState
+	probe  prober
 
 	workers []*actor.PID
 	next    int
@@ -27,7 +30,9 @@ type pool struct {
 // let the workers finish what they have queued, then stop.
 type retire struct{}
 
-func newPool(rt *Runtime, addr string) *pool { return &pool{rt: rt, addr: addr} }
+func newPool(rt *Runtime, addr string, h *health) *pool {
+	return &pool{rt: rt, addr: addr, health: h, node: &nodeState{}}
+}
 
 func (p *pool) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
@@ -39,22 +44,29 @@ func (p *pool) Receive(ctx actor.Context) {
 		p.retire(ctx)
 	case *actor.Terminated:
 		p.workerStopped(ctx, msg.Who)
+	case *nodeDown:
+		p.down(ctx, msg)
+	case *probeTick:
+		p.probe.start(ctx, p)
+	case *probed:
+		p.probed(ctx, msg)
 	case *messages.Crash:
 		panic(crash(ctx, msg))
 	case *actor.Restarting:
 		p.quiescent = true
+		p.probe.stop()
 		p.rt.log.Warn("pool restarting", "node", p.addr)
 	case *actor.Stopping:
 		p.quiescent = true
+		p.probe.stop()
 	}
 }
 
 func (p *pool) start(ctx actor.Context) {
 	p.workers = make([]*actor.PID, 0, p.rt.cfg.PoolSize)
-	node := &nodeState{}
 	for i := 0; i < p.rt.cfg.PoolSize; i++ {
 		props := actor.PropsFromProducer(func() actor.Actor {
-			return newWorker(p.rt, p.addr, i, node)
+			return newWorker(p.rt, p.addr, i, p.node, p.health)
 		})
 		pid, err := ctx.SpawnNamed(props, "w"+strconv.Itoa(i))
 		if err != nil {
@@ -62,11 +74,18 @@ func (p *pool) start(ctx actor.Context) {
 		}
 		p.workers = append(p.workers, pid)
 	}
+	if p.health.isDown() {
+		p.probe.schedule(ctx, p.rt.cfg.ProbeInterval)
+	}
 }
 
 func (p *pool) route(ctx actor.Context, call *messages.Call) {
 	if p.retiring {
 		call.Fail(p.goneErr())
+		return
+	}
+	if p.health.isDown() {
+		call.Fail(fmt.Errorf("%w: %s", messages.ErrNodeDown, p.addr))
 		return
 	}
 	if len(p.workers) == 0 {

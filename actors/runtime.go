@@ -33,7 +33,7 @@ type Runtime struct {
 	mu      sync.Mutex // orders attach against stop; guards deadSub
 	deadSub *eventstream.Subscription
 
-	queries sync.WaitGroup // discovery queries in flight
+	background sync.WaitGroup // discovery queries and probes in flight
 
 	stopOnce sync.Once
 	stopErr  error
@@ -163,7 +163,7 @@ func (r *Runtime) stop() error {
 // is logged and left to finish on its own.
 func (r *Runtime) awaitQueries() {
 	done := make(chan struct{})
-	go func() { r.queries.Wait(); close(done) }()
+	go func() { r.background.Wait(); close(done) }()
 	timer := time.NewTimer(r.cfg.DiscoveryTimeout)
 	defer timer.Stop()
 	select {

@@ -17,6 +17,23 @@ type Snapshot struct {
 	Router routing.Router
 	// Pools holds the PID of each node's pool, by address.
 	Pools map[string]*actor.PID
+
+	health map[string]*health // by address; shared with pools and workers
+}
+
+// Health returns each node's health, by address.
+func (s *Snapshot) Health() map[string]NodeHealth {
+	out := make(map[string]NodeHealth, len(s.health))
+	for addr, h := range s.health {
+		out[addr] = h.snapshot()
+	}
+	return out
+}
+
+// down reports whether the node at addr is marked down.
+func (s *Snapshot) down(addr string) bool {
+	h := s.health[addr]
+	return h != nil && h.isDown()
 }
 
 // Route returns the node that owns key and its pool's PID.
@@ -55,4 +72,5 @@ func (emptyRouter) Group([]string) (map[string][]string, error) {
 
 func (emptyRouter) Nodes() []routing.Node { return nil }
 
-var emptySnapshot = &Snapshot{Router: emptyRouter{}, Pools: map[string]*actor.PID{}}
+var emptySnapshot = &Snapshot{Router: emptyRouter{}, Pools: map[string]*actor.PID{},
+	health: map[string]*health{}}

@@ -20,11 +20,13 @@ import (
 // that cannot be reached is redialled at most once per backoff interval,
 // and calls meanwhile fail fast with ErrConnection.
 type worker struct {
-	rt   *Runtime
-	addr string
-	node *nodeState
-	warn func(msg string, args ...any) // Warn for w0, Debug for the rest
-	info func(msg string, args ...any) // Info for w0, Debug for the rest
+	rt     *Runtime
+	addr   string
+	node   *nodeState
+	health *health
+	pool   *actor.PID
+	warn   func(msg string, args ...any) // Warn for w0, Debug for the rest
+	info   func(msg string, args ...any) // Info for w0, Debug for the rest
 
 	conn     backends.Conn
 	lastErr  error     // why the last dial failed
@@ -60,8 +62,9 @@ func (f *connFailure) Error() string {
 
 // newWorker returns worker i of a node's pool. Only worker 0 logs the
 // node's state at Warn and Info: the others would repeat it.
-func newWorker(rt *Runtime, addr string, i int, node *nodeState) *worker {
-	w := &worker{rt: rt, addr: addr, node: node, warn: rt.log.Debug, info: rt.log.Debug}
+func newWorker(rt *Runtime, addr string, i int, node *nodeState, h *health) *worker {
+	w := &worker{rt: rt, addr: addr, node: node, health: h,
+		warn: rt.log.Debug, info: rt.log.Debug}
 	if i == 0 {
 		w.warn, w.info = rt.log.Warn, rt.log.Info
 	}
@@ -71,9 +74,10 @@ func newWorker(rt *Runtime, addr string, i int, node *nodeState) *worker {
 func (w *worker) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *messages.Call:
-		w.serve(msg)
+		w.serve(ctx, msg)
 	case *actor.Started:
-		_ = w.dial(time.Now().Add(w.rt.cfg.DialTimeout), true)
+		w.pool = ctx.Parent()
+		_ = w.dial(ctx, time.Now().Add(w.rt.cfg.DialTimeout), true)
 	case *actor.Restarting, *actor.Stopped:
 		w.close()
 	case *messages.Crash:
@@ -81,7 +85,7 @@ func (w *worker) Receive(ctx actor.Context) {
 	}
 }
 
-func (w *worker) serve(call *messages.Call) {
+func (w *worker) serve(ctx actor.Context, call *messages.Call) {
 	if call.Answered() {
 		return // the caller gave up while the call waited
 	}
@@ -90,13 +94,15 @@ func (w *worker) serve(call *messages.Call) {
 		return
 	}
 	if w.conn == nil {
-		if err := w.redial(call.Deadline); err != nil {
+		if err := w.redial(ctx, call.Deadline); err != nil {
 			call.Finish(&messages.Reply{Node: w.addr, Err: err})
 			return
 		}
 	}
+	sent := time.Now()
 	reply, err := w.guardedRoundTrip(call)
 	if err == nil {
+		w.health.success()
 		reply.Node = w.addr
 		call.Finish(reply)
 		return
@@ -105,7 +111,26 @@ func (w *worker) serve(call *messages.Call) {
 		call.Finish(&messages.Reply{Node: w.addr, Err: err})
 		return
 	}
+	if w.blame(err, call.Deadline.Sub(sent)) {
+		w.failed(ctx, err)
+	}
 	w.broken(call, err)
+}
+
+// blame reports whether a failed round trip counts against the node: any
+// broken connection or garbage reply does, but a timeout only if the
+// request had at least NodeTimeout on the wire. Time spent queued inside
+// herd, or a caller's tiny budget, is not the node's fault.
+func (w *worker) blame(err error, onWire time.Duration) bool {
+	return !errors.Is(err, messages.ErrTimeout) || onWire >= w.rt.cfg.NodeTimeout
+}
+
+// failed counts a failure against the node; the worker whose failure
+// marks it down tells the pool, which logs it once and starts probing.
+func (w *worker) failed(ctx actor.Context, err error) {
+	if w.health.failure(err) && w.pool != nil {
+		ctx.Send(w.pool, &nodeDown{err: err, failures: w.rt.cfg.FailureThreshold})
+	}
 }
 
 // guardedRoundTrip is roundTrip for a backend that may panic (a parser
@@ -189,8 +214,11 @@ func (w *worker) unreachable() error {
 // call's deadline; if that cut it short, the call gets ErrTimeout and the
 // node is not held at fault: an impatient caller does not mark a healthy
 // node down for everyone.
-func (w *worker) redial(deadline time.Time) error {
+func (w *worker) redial(ctx actor.Context, deadline time.Time) error {
 	if time.Now().Before(w.nextDial) && !w.node.connectedSince(w.failedAt) {
+		// A call failed for the node's sake: it counts, or a pool whose
+		// workers all wait out a backoff would never mark the node down.
+		w.failed(ctx, w.lastErr)
 		return w.unreachable()
 	}
 	limit := time.Now().Add(w.rt.cfg.DialTimeout)
@@ -198,7 +226,7 @@ func (w *worker) redial(deadline time.Time) error {
 	if !cut {
 		deadline = limit
 	}
-	err := w.dial(deadline, !cut)
+	err := w.dial(ctx, deadline, !cut)
 	if err != nil && cut && isTimeout(err) {
 		return fmt.Errorf("%w: node %s: the call's deadline came while connecting (%v)",
 			messages.ErrTimeout, w.addr, err)
@@ -211,13 +239,14 @@ func (w *worker) redial(deadline time.Time) error {
 
 // dial connects by deadline. A failure counts against the node (backoff,
 // logged once) unless the dial timed out with blame false.
-func (w *worker) dial(deadline time.Time, blame bool) error {
+func (w *worker) dial(actx actor.Context, deadline time.Time, blame bool) error {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	conn, err := w.rt.cfg.Backend.Dial(ctx, w.addr)
 	if err != nil {
 		if blame || !isTimeout(err) {
 			w.dialFailed(err)
+			w.failed(actx, err)
 		}
 		return err
 	}

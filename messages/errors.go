@@ -35,6 +35,10 @@ var (
 	ErrConnection = errors.New("herd: connection failed")
 	// ErrNoNodes: the cluster has no nodes to route to.
 	ErrNoNodes = errors.New("herd: no nodes")
+	// ErrNodeDown: the node that owns the key is marked down after repeated
+	// failures, and the policy is to fail fast rather than fail over. herd
+	// probes it and routes to it again once a probe succeeds.
+	ErrNodeDown = errors.New("herd: node down")
 	// ErrNodeGone: the node that owned the key left the cluster (or its
 	// pool was restarting) while the request was on its way.
 	ErrNodeGone = errors.New("herd: node left the cluster")

@@ -1,5 +1,7 @@
 package messages
 
+import "time"
+
 // NodesChanged is published on the actor system's event stream after each
 // membership change, once the new routing snapshot is in place.
 type NodesChanged struct {
@@ -16,6 +18,24 @@ type DiscoveryFailed struct {
 	Herd string
 	Err  error
 	Kept int
+}
+
+// NodeDown is published when a node is marked down: Failures consecutive
+// failures in a row, the last being Err. Requests for its keys then fail
+// fast or fail over, by policy, while herd probes it.
+type NodeDown struct {
+	Herd     string
+	Node     string
+	Failures int
+	Err      error
+}
+
+// NodeUp is published when a probe finds a down node serving again. It
+// takes traffic from then on.
+type NodeUp struct {
+	Herd    string
+	Node    string
+	DownFor time.Duration
 }
 
 // NodeRejected is published when discovery gives an entry herd cannot use,

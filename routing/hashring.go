@@ -123,6 +123,20 @@ func (r *hashRing) Group(keys []string) (map[string][]string, error) {
 	return groups, nil
 }
 
+// Successors returns up to n distinct nodes for key: its owner, then the
+// owners of the next points clockwise. It implements routing.Successors.
+func (r *hashRing) Successors(key string, n int) ([]Node, error) {
+	if r.ring == nil {
+		return nil, ErrNoNodes
+	}
+	addrs, _ := r.ring.GetNodes(key, min(n, len(r.nodes)))
+	out := make([]Node, len(addrs))
+	for i, a := range addrs {
+		out[i] = r.byAddr[a]
+	}
+	return out, nil
+}
+
 // Nodes returns a copy of the ring's nodes, sorted by address, with
 // weight 0 shown as 1.
 func (r *hashRing) Nodes() []Node {

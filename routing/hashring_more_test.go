@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -150,4 +151,44 @@ func benchNodes(n int) []Node {
 		nodes[i] = Node{Addr: fmt.Sprintf("10.1.%d.%d:11211", i/256, i%256)}
 	}
 	return nodes
+}
+
+// Successors starts with the key's owner, names each node at most once,
+// and its second node is the one that owns the key once the owner is gone.
+func TestSuccessors(t *testing.T) {
+	nodes := []Node{{Addr: "a:1"}, {Addr: "b:1"}, {Addr: "c:1"}, {Addr: "d:1"}}
+	full, _ := NewHashRing(nodes)
+	for i := 0; i < 1000; i++ {
+		key := fmt.Sprintf("key-%d", i)
+		succ, err := full.(Successors).Successors(key, 4)
+		if err != nil || len(succ) != 4 {
+			t.Fatalf("successors of %s: %v, %v", key, succ, err)
+		}
+		owner, _ := full.Lookup(key)
+		if succ[0] != owner {
+			t.Fatalf("first successor of %s is %v, owner %v", key, succ[0], owner)
+		}
+		seen := map[string]bool{}
+		for _, n := range succ {
+			if seen[n.Addr] {
+				t.Fatalf("successors of %s repeat %s", key, n.Addr)
+			}
+			seen[n.Addr] = true
+		}
+		var rest []Node
+		for _, n := range nodes {
+			if n.Addr != owner.Addr {
+				rest = append(rest, n)
+			}
+		}
+		without, _ := NewHashRing(rest)
+		if next, _ := without.Lookup(key); next.Addr != succ[1].Addr {
+			t.Fatalf("%s: second successor %s, but without the owner it goes to %s",
+				key, succ[1].Addr, next.Addr)
+		}
+	}
+	empty, _ := NewHashRing(nil)
+	if _, err := empty.(Successors).Successors("k", 2); !errors.Is(err, ErrNoNodes) {
+		t.Fatalf("empty ring: %v", err)
+	}
 }

@@ -29,3 +29,11 @@ type Router interface {
 // Builder builds a router over nodes. herd calls it on every membership
 // change; nodes have distinct addresses and arrive in no particular order.
 type Builder func(nodes []Node) (Router, error)
+
+// Successors is implemented by routers that can rank the nodes for a key:
+// its owner first, then the nodes that would own it if those before them
+// were gone. herd uses it to fail a key over while its owner is down.
+type Successors interface {
+	// Successors returns up to n distinct nodes for key, owner first.
+	Successors(key string, n int) ([]Node, error)
+}

@@ -1,0 +1,83 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/herd-go/herd/messages"
+)
+
+// The hysteresis of a node's health: threshold failures in a row mark it
+// down, a success in between resets the run, one probe marks it up.
+func TestHealthHysteresis(t *testing.T) {
+	boom := errors.New("boom")
+	steps := []struct {
+		op       string
+		wantFlip bool
+		wantDown bool
+	}{
+		{"fail", false, false},
+		{"fail", false, false},
+		{"ok", false, false}, // resets the run
+		{"fail", false, false},
+		{"fail", false, false},
+		{"fail", true, true}, // the third in a row marks it down
+		{"fail", false, true},
+		{"ok", false, true}, // a request's success does not mark it up
+		{"up", true, false}, // a probe does
+		{"fail", false, false},
+	}
+	h := newHealth(3)
+	for i, s := range steps {
+		var flip bool
+		switch s.op {
+		case "fail":
+			flip = h.failure(boom)
+		case "ok":
+			h.success()
+		case "up":
+			_, flip = h.markUp()
+		}
+		if flip != s.wantFlip || h.isDown() != s.wantDown {
+			t.Fatalf("step %d (%s): flip %v down %v, want %v %v",
+				i, s.op, flip, h.isDown(), s.wantFlip, s.wantDown)
+		}
+	}
+	if snap := h.snapshot(); snap.Down || snap.Failures != 1 || snap.LastError != nil {
+		t.Fatalf("snapshot after the run: %+v", snap)
+	}
+}
+
+func TestHealthMarkDown(t *testing.T) {
+	h := newHealth(3)
+	if !h.markDown(errors.New("pool stopped")) || h.markDown(errors.New("again")) {
+		t.Fatal("markDown must flip once")
+	}
+	if snap := h.snapshot(); !snap.Down || snap.LastError == nil || snap.Since.IsZero() {
+		t.Fatalf("snapshot of a node marked down: %+v", snap)
+	}
+}
+
+// A timeout counts against the node only if the request had NodeTimeout
+// on the wire; other failures always count.
+func TestBlame(t *testing.T) {
+	w := &worker{rt: &Runtime{cfg: Config{NodeTimeout: 100 * time.Millisecond}}}
+	cases := []struct {
+		err    error
+		onWire time.Duration
+		want   bool
+	}{
+		{errTimeoutForTest, 10 * time.Millisecond, false},
+		{errTimeoutForTest, 100 * time.Millisecond, true},
+		{errors.New("connection reset"), 0, true},
+	}
+	for _, c := range cases {
+		if got := w.blame(c.err, c.onWire); got != c.want {
+			t.Errorf("blame(%v, %v) = %v, want %v", c.err, c.onWire, got, c.want)
+		}
+	}
+}
+
+var errTimeoutForTest = fmt.Errorf("node x: %w", messages.ErrTimeout)
