@@ -1,6 +1,7 @@
 package herd_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -178,4 +179,38 @@ func workerPID(t *testing.T, e *env, h *herd.Herd, addr string, i int) *actor.PI
 		t.Fatalf("%s does not serve", addr)
 	}
 	return actor.NewPID(e.system.Address(), fmt.Sprintf("%s/w%d", h.Pool(addr).Id, i))
+}
+
+// Calls queued behind a stuck call when a pool crashes get an error reply
+// at once, not a timeout at their deadline.
+func TestCrashedPoolAnswersQueuedCalls(t *testing.T) {
+	stuck := newRecorder(t) // accepts, never answers
+	e, cfg := newEnv(t, stuck.ln.Addr().String())
+	cfg.PoolSize = 1
+	cfg.NodeTimeout = time.Hour // the stuck call must not mark the node down
+	h := e.start(cfg)
+	eventually(t, "the worker connects", func() bool { return stuck.conns.Load() == 1 })
+
+	errs := make(chan error, 5)
+	for i := 0; i < 5; i++ {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			_, err := h.Get(ctx, fmt.Sprintf("k%d", i))
+			errs <- err
+		}()
+	}
+	eventually(t, "the first call is on the wire", func() bool { return stuck.bytes.Load() > 0 })
+	start := time.Now()
+	e.system.Root.Send(h.Pool(stuck.ln.Addr().String()), &messages.Crash{Reason: "drill"})
+	fast := 0
+	for i := 0; i < 5; i++ {
+		err := <-errs
+		if errors.Is(err, herd.ErrConnection) && time.Since(start) < time.Second {
+			fast++
+		}
+	}
+	if fast < 4 {
+		t.Fatalf("%d of the 4 queued calls got a quick error reply", fast)
+	}
 }

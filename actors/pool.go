@@ -19,8 +19,9 @@ type pool struct {
 	node   *nodeState
 	probe  prober
 
-	workers []*actor.PID
-	next    int
+	workers  []*actor.PID
+	next     int
+	inflight map[string][]*messages.Call // per worker id, in the order sent
 
 	retiring  bool // serving what is queued, then stopping
 	quiescent bool // restarting or stopping: children's ends are expected
@@ -53,12 +54,10 @@ func (p *pool) Receive(ctx actor.Context) {
 	case *messages.Crash:
 		panic(crash(ctx, msg))
 	case *actor.Restarting:
-		p.quiescent = true
-		p.probe.stop()
+		p.halt()
 		p.rt.log.Warn("pool restarting", "node", p.addr)
 	case *actor.Stopping:
-		p.quiescent = true
-		p.probe.stop()
+		p.halt()
 	}
 }
 
@@ -93,7 +92,55 @@ func (p *pool) route(ctx actor.Context, call *messages.Call) {
 		return
 	}
 	p.next = (p.next + 1) % len(p.workers)
-	ctx.Send(p.workers[p.next], call)
+	w := p.workers[p.next]
+	p.track(w.Id, call)
+	ctx.Send(w, call)
+}
+
+// track remembers a call handed to a worker until it is answered, so that
+// if the worker stops with the call still in its mailbox (protoactor drops
+// such messages), the call gets an error now rather than a timeout later.
+// A worker answers its calls in order, so answered ones leave from the
+// front.
+func (p *pool) track(worker string, call *messages.Call) {
+	if p.inflight == nil {
+		p.inflight = make(map[string][]*messages.Call)
+	}
+	q := p.inflight[worker]
+	for len(q) > 0 && q[0].Answered() {
+		q[0] = nil
+		q = q[1:]
+	}
+	p.inflight[worker] = append(q, call)
+}
+
+// halt readies the pool for its workers' stop, on restart or stop: it
+// stops probing and answers every call still queued, since protoactor drops
+// what is left in a stopped worker's mailbox.
+func (p *pool) halt() {
+	p.quiescent = true
+	p.probe.stop()
+	for _, w := range p.workers {
+		p.orphaned(w)
+	}
+}
+
+// orphaned answers the calls a stopped worker left unanswered.
+func (p *pool) orphaned(worker *actor.PID) {
+	for _, call := range p.inflight[worker.Id] {
+		if !call.Answered() {
+			call.Fail(p.stoppedErr(worker))
+		}
+	}
+	delete(p.inflight, worker.Id)
+}
+
+func (p *pool) stoppedErr(worker *actor.PID) error {
+	if p.rt.Closed() {
+		return messages.ErrClosed
+	}
+	return fmt.Errorf("%w: %s: worker %s stopped before answering",
+		messages.ErrConnection, p.addr, worker.Id)
 }
 
 // retire poisons each worker: the poison queues behind the calls the worker
@@ -111,6 +158,7 @@ func (p *pool) retire(ctx actor.Context) {
 // workerStopped drops a stopped worker from rotation. A pool left without
 // workers, other than by retiring, fails: its supervisor decides what next.
 func (p *pool) workerStopped(ctx actor.Context, who *actor.PID) {
+	p.orphaned(who)
 	if p.quiescent {
 		return
 	}

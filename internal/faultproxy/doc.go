@@ -42,10 +42,11 @@
 //   - Refuse closes the listener, so dials fail with "connection refused",
 //     as they do to a host whose server is not running. Connections already
 //     proxied carry on; ones the kernel had completed but the proxy had not
-//     yet accepted are reset by the kernel with the listener. Clearing Refuse listens again on the same port; Set
-//     returns an error if the port has been taken meanwhile. The proxy
-//     cannot see a refused dial, so Stats does not count them: to count
-//     dial attempts to a dead node, use Reset, or Refuse with Reset.
+//     yet accepted are reset by the kernel along with the listener.
+//     Clearing Refuse listens again on the same port; Set returns an error
+//     if the port has been taken meanwhile. The proxy never sees a refused
+//     dial, so Stats cannot count them: to count dial attempts to a dead
+//     node, use Reset alone, which accepts each dial and counts it.
 //   - Reset aborts every open connection with a TCP RST (linger 0, then
 //     close), and aborts each new connection the moment it is accepted, so
 //     the client's first read or write fails with "connection reset by
