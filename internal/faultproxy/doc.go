@@ -30,8 +30,9 @@
 //     chunk, since the next chunk is read only after the last one went.
 //   - SplitAt and SplitPause forward the first SplitAt bytes of each reply
 //     chunk, wait SplitPause, then forward the rest: a reply cut mid-value.
-//     Chunks no longer than SplitAt pass whole. The pause ends early only
-//     when the proxy closes; the rest then passes under the fault in force.
+//     Chunks no longer than SplitAt pass whole. Only Close cuts the pause
+//     short. The rest of the chunk then goes under the fault in force by
+//     then: held by Stall, dropped by Blackhole, never split again.
 //   - Stall holds reply bytes for as long as it is set. Connections stay
 //     open and requests still reach the server. Held bytes are delivered,
 //     late, when Stall is cleared (unless Blackhole is set by then), so a
@@ -53,8 +54,7 @@
 //     peer". (The kernel completes a dial before the proxy accepts it, so
 //     the dial usually succeeds; it fails with the same error when the RST
 //     arrives before the dialer has checked its socket.) Stats.Resets counts
-//     both kinds. Refuse together
-//     with Reset looks like a server that crashed.
+//     both kinds. Refuse with Reset looks like a server that crashed.
 //   - Blackhole discards every byte in both directions, on open and new
 //     connections alike, and never answers: a partitioned host. Bytes sent
 //     during the partition are lost, not delivered when it heals, so a

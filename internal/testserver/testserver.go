@@ -125,6 +125,32 @@ func (s *Server) Stop() {
 	<-s.done
 }
 
+// PID returns the server process's PID, or 0 if it is not running.
+func (s *Server) PID() int {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	select {
+	case <-s.done:
+		return 0
+	default:
+		return s.cmd.Process.Pid
+	}
+}
+
+// Pause stops the process with SIGSTOP: it keeps its sockets, and the
+// kernel still accepts connections for it, but it answers nothing.
+func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+
+// Resume continues a paused process with SIGCONT.
+func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig syscall.Signal) {
+	if pid := s.PID(); pid != 0 {
+		_ = syscall.Kill(pid, sig)
+	}
+}
+
 // Restart starts the server again on the same address after Stop.
 func (s *Server) Restart() {
 	s.t.Helper()
