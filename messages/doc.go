@@ -11,7 +11,8 @@
 // whose Err is nil on success or one of the errors below (for GetMulti, the
 // hits are in its Items and failed keys in its KeyErrors). The reply carries
 // the request it answers, so an actor with many requests in flight can
-// match them up.
+// match them up. (Once the herd is stopped its PID is a stopped actor's, and
+// protoactor answers a request to it with *actor.DeadLetterResponse.)
 //
 // # Calls
 //
