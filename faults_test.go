@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -186,4 +187,35 @@ func TestStopRacingSpawn(t *testing.T) {
 			return !alive
 		})
 	}
+}
+
+// Calls cancelled or timed out by their callers leave nothing behind: the
+// calls after them are served at once, and no goroutine is left over.
+func TestAbandonedCallsLeakNothing(t *testing.T) {
+	e, cfg := newEnv(t, fleet(t, 1)...)
+	cfg.PoolSize = 2
+	h := e.start(cfg)
+	if err := h.Set(ctxT(t), "k", []byte("v"), 0); err != nil {
+		t.Fatal(err)
+	}
+	base := runtime.NumGoroutine()
+	for i := 0; i < 500; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		if i%2 == 0 {
+			cancel()
+		} else {
+			ctx, cancel = context.WithTimeout(ctx, time.Microsecond)
+		}
+		_, err := h.Get(ctx, "k")
+		cancel()
+		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, herd.ErrTimeout) {
+			t.Fatalf("abandoned call %d: %v", i, err)
+		}
+	}
+	for i := 0; i < 20; i++ {
+		if _, err := h.Get(ctxT(t), "k"); err != nil {
+			t.Fatalf("call %d after 500 abandoned ones: %v", i, err)
+		}
+	}
+	eventually(t, "goroutines settle", func() bool { return runtime.NumGoroutine() <= base+2 })
 }
