@@ -27,6 +27,19 @@ func (c *cluster) change(ctx actor.Context, next []routing.Node, router routing.
 		}
 		router = built
 	}
+	c.admit(ctx, next, added, removed)
+	c.epoch++
+	c.rt.publish(&Snapshot{Epoch: c.epoch, Router: router, Pools: copyPIDs(c.pools),
+		health: copyMap(c.health)})
+	for _, addr := range removed {
+		c.retire(ctx, addr)
+	}
+	c.announce(added, removed)
+}
+
+// admit records next as the members: pools and health for the added nodes,
+// no health for the removed ones (their pools retire after the swap).
+func (c *cluster) admit(ctx actor.Context, next []routing.Node, added, removed []string) {
 	for _, addr := range added {
 		if c.health[addr] == nil {
 			c.health[addr] = newHealth(c.rt.cfg.FailureThreshold)
@@ -40,13 +53,6 @@ func (c *cluster) change(ctx actor.Context, next []routing.Node, router routing.
 	for _, n := range next {
 		c.nodes[n.Addr] = n
 	}
-	c.epoch++
-	c.rt.publish(&Snapshot{Epoch: c.epoch, Router: router, Pools: copyPIDs(c.pools),
-		health: copyMap(c.health)})
-	for _, addr := range removed {
-		c.retire(ctx, addr)
-	}
-	c.announce(added, removed)
 }
 
 // spawnPool starts the pool of a node, named after its address. If a pool

@@ -127,15 +127,8 @@ var ErrConfig = errors.New("herd: bad configuration")
 // WithDefaults returns a copy of c with every zero field set to its default,
 // or an error wrapping ErrConfig.
 func (c Config) WithDefaults() (Config, error) {
-	if c.Backend == nil || c.Discovery == nil {
-		return c, fmt.Errorf("%w: Backend and Discovery are required", ErrConfig)
-	}
-	if c.PoolSize < 0 || c.FailureThreshold < 0 {
-		return c, fmt.Errorf("%w: PoolSize %d or FailureThreshold %d is negative",
-			ErrConfig, c.PoolSize, c.FailureThreshold)
-	}
-	if c.OnNodeDown > FailoverReads {
-		return c, fmt.Errorf("%w: unknown OnNodeDown policy %d", ErrConfig, c.OnNodeDown)
+	if err := c.validate(); err != nil {
+		return c, err
 	}
 	orString(&c.Name, DefaultName)
 	orInt(&c.PoolSize, DefaultPoolSize)
@@ -162,6 +155,21 @@ func (c Config) WithDefaults() (Config, error) {
 	c.ClusterStrategy = orStrategy(c.ClusterStrategy, DefaultStrategy())
 	c.PoolStrategy = orStrategy(c.PoolStrategy, DefaultWorkerStrategy())
 	return c, nil
+}
+
+// validate rejects what no default can mend.
+func (c Config) validate() error {
+	if c.Backend == nil || c.Discovery == nil {
+		return fmt.Errorf("%w: Backend and Discovery are required", ErrConfig)
+	}
+	if c.PoolSize < 0 || c.FailureThreshold < 0 {
+		return fmt.Errorf("%w: PoolSize %d or FailureThreshold %d is negative",
+			ErrConfig, c.PoolSize, c.FailureThreshold)
+	}
+	if c.OnNodeDown > FailoverReads {
+		return fmt.Errorf("%w: unknown OnNodeDown policy %d", ErrConfig, c.OnNodeDown)
+	}
+	return nil
 }
 
 // DefaultStrategy is herd's restart strategy for the cluster actor and the

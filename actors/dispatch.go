@@ -18,24 +18,7 @@ import (
 // pool. A call that cannot be routed is answered at once with an error:
 // nothing is dropped.
 func (r *Runtime) Dispatch(call *messages.Call) {
-	sys := r.system.Load()
-	switch {
-	case r.closed.Load():
-		call.Fail(messages.ErrClosed)
-		return
-	case sys == nil:
-		call.Fail(fmt.Errorf("%w: herd %q is not started", messages.ErrNoNodes, r.cfg.Name))
-		return
-	}
-	if isNil(call.Request) {
-		call.Fail(fmt.Errorf("%w: nil request", messages.ErrInvalidRequest))
-		return
-	}
-	if multi, ok := call.Request.(*messages.GetMulti); ok && len(multi.Keys) == 0 {
-		call.Finish(&messages.Reply{Items: map[string]messages.Item{}})
-		return
-	}
-	if err := r.cfg.Backend.Check(call.Request); err != nil {
+	if err := r.admit(call.Request); err != nil {
 		call.Fail(err)
 		return
 	}
@@ -53,7 +36,24 @@ func (r *Runtime) Dispatch(call *messages.Call) {
 		call.Finish(&messages.Reply{Node: node, Err: err})
 		return
 	}
-	sys.Root.Send(pid, call)
+	r.system.Load().Root.Send(pid, call)
+}
+
+// admit refuses a request the herd cannot take now (closed, not started) or
+// that the backend cannot carry (a bad key, a value too large, a nil).
+func (r *Runtime) admit(req messages.Request) error {
+	switch {
+	case r.closed.Load():
+		return messages.ErrClosed
+	case r.system.Load() == nil:
+		return fmt.Errorf("%w: herd %q is not started", messages.ErrNoNodes, r.cfg.Name)
+	case isNil(req):
+		return fmt.Errorf("%w: nil request", messages.ErrInvalidRequest)
+	}
+	if multi, ok := req.(*messages.GetMulti); ok && len(multi.Keys) == 0 {
+		return nil // answered empty by fanOut
+	}
+	return r.cfg.Backend.Check(req)
 }
 
 // standIn decides for a key whose owner is down, by the OnNodeDown policy:
@@ -94,6 +94,10 @@ func isRead(req messages.Request) bool {
 // the merged reply, with the keys of any late node marked ErrTimeout, is
 // ready when the caller's deadline comes.
 func (r *Runtime) fanOut(call *messages.Call, req *messages.GetMulti) {
+	if len(req.Keys) == 0 {
+		call.Finish(&messages.Reply{Items: map[string]messages.Item{}})
+		return
+	}
 	snap := r.Snapshot()
 	groups, err := snap.Router.Group(unique(req.Keys))
 	if err != nil {
