@@ -18,19 +18,26 @@ type conn struct {
 	opts *Options
 	nc   net.Conn    // the socket; herd's deadlines are set on it
 	rc   redigo.Conn // redigo's view of the socket, through sockIO
+	g    *guard      // the guard every byte redigo reads has passed
 	once sync.Once   // Close closes nc once
 	err  error       // the result of that Close
+
+	received uint64 // replies redigo's Receive has returned whole
 }
 
-var _ backends.Conn = (*conn)(nil)
+var (
+	_ backends.Conn     = (*conn)(nil)
+	_ backends.Buffered = (*conn)(nil)
+)
 
 // newConn wraps an open socket. redigo gets zero timeouts and a socket
 // whose SetReadDeadline does nothing, so that the deadline herd sets with
 // SetDeadline is the only one. The socket's guard bounds replies by the
 // resolved opts.MaxValueSize.
 func newConn(opts *Options, nc net.Conn) *conn {
-	sock := sockIO{Conn: nc, g: newGuard(opts.MaxValueSize)}
-	return &conn{opts: opts, nc: nc, rc: redigo.NewConn(sock, 0, 0)}
+	g := newGuard(opts.MaxValueSize)
+	rc := redigo.NewConn(sockIO{Conn: nc, g: g}, 0, 0)
+	return &conn{opts: opts, nc: nc, rc: rc, g: g}
 }
 
 // Write checks req and buffers its commands. A request that fails the
@@ -73,20 +80,32 @@ func (c *conn) Read(req messages.Request) (*messages.Reply, error) {
 	return decode(req, vals)
 }
 
-// receive reads one reply. A redis error reply is a value like any other
-// reply: it ended cleanly and the connection is still in step. Any other
-// error is classified and means the connection must be closed.
+// receive reads one reply and counts it. A redis error reply is a value
+// like any other reply: it ended cleanly and the connection is still in
+// step. Any other error is classified and means the connection must be
+// closed.
 func (c *conn) receive() (any, error) {
 	v, err := c.rc.Receive()
 	var re redigo.Error
-	if errors.As(err, &re) {
-		return re, nil
-	}
-	if err != nil {
+	switch {
+	case errors.As(err, &re):
+		v = re
+	case err != nil:
 		return nil, classify(err)
 	}
+	c.received++
 	return v, nil
 }
+
+// Buffered reports bytes that have arrived beyond the replies read so
+// far, which redigo holds in its own buffer, out of herd's sight. The
+// guard has seen them: it counts the top-level replies it let through and
+// the bytes of one in progress, and receive counts the replies redigo
+// returned, one per Receive (a Touch that removes the TTL takes two).
+// Buffered is zero exactly when the counts agree and no reply is in
+// progress. Otherwise it is a lower bound on the bytes waiting: exact for a
+// reply partly received, three (the shortest reply) for each whole one.
+func (c *conn) Buffered() int { return c.g.unread(c.received) }
 
 // SetDeadline bounds the next writes and reads.
 func (c *conn) SetDeadline(t time.Time) error { return c.nc.SetDeadline(t) }

@@ -63,12 +63,18 @@
 // state machine, allocating nothing: it reads each line's type byte and any
 // length or integer in it, and passes bulk string payloads through without
 // looking at them, so payload bytes that look like headers cannot fool it.
-// It refuses, before redigo sees the line whole:
+// It keeps one budget per connection of MaxValueSize plus 1 MiB (the margin
+// admits replies a little larger than any value, such as DUMP's or INFO's):
+// the bulk string bytes and the array slots, at 16 bytes a slot, announced
+// and not yet received may not together exceed it, so that an array and a
+// bulk string inside it cannot add up to twice the bound. This is why
+// DefaultMaxValueSize is 32 MiB rather than redis's 512 MiB. It refuses,
+// before redigo sees the line whole:
 //
-//   - a bulk string longer than MaxValueSize plus 1 MiB (the margin admits
-//     replies a little larger than any value, such as DUMP's or INFO's);
+//   - a bulk string longer than what the budget has left beside the array
+//     slots still open;
 //   - arrays announcing more elements, summed over all arrays still open,
-//     than fit in that many bytes at 16 bytes an element;
+//     than 1 << 20 (whatever MaxValueSize is) or than the budget holds;
 //   - arrays nested over 64 deep, and simple or error lines over 64 KiB;
 //   - a length or integer that is malformed or overflows, rather than let
 //     redigo wrap it to a small or negative number.
@@ -80,4 +86,19 @@
 // A wrong password fails Dial with an error wrapping messages.ErrConnection
 // and redis's reply; the password itself appears in no error and in no
 // String output.
+//
+// # Replies nobody asked for
+//
+// A server that answers one command twice would have its second reply
+// handed to the next request. redigo reads ahead into a buffer of its own,
+// so herd cannot look there; but the guard has seen every byte of it.
+// It counts the top-level replies it let through and the bytes of any it
+// is partway through, and the connection counts the replies redigo's
+// Receive returned. Conn implements backends.Buffered from the two: more
+// replies let through than received, or a reply partly let through, means
+// bytes are waiting that no request has read, and a worker with nothing
+// else in flight closes the connection as out of step. Like any such
+// check it sees only bytes that have arrived: a stray reply still on its
+// way when the reply before it is read may yet be taken for the next
+// request's.
 package redis

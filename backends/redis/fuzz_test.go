@@ -25,13 +25,13 @@ func (memConn) SetDeadline(time.Time) error      { return nil }
 func (memConn) SetReadDeadline(time.Time) error  { return nil }
 func (memConn) SetWriteDeadline(time.Time) error { return nil }
 
-// fuzzOpts keeps the guard's bounds small (about 1 MiB of bulk string and
-// 1 MiB of array slots), so that the fuzzer can reach them cheaply.
+// fuzzOpts keeps the guard's budget small (about 1 MiB of bulk string and
+// array slots together), so that the fuzzer can reach it cheaply.
 var fuzzOpts = Options{MaxValueSize: 1 << 10}.withDefaults()
 
 // fuzzAllocBase is what one request may allocate however short its input:
-// redigo's buffers, and one bulk string and the array slots the guard
-// admits ahead of their data. Beyond it, allocation must follow the input.
+// redigo's buffers, and the bulk string and array slots the guard admits
+// ahead of their data. Beyond it, allocation must follow the input.
 const fuzzAllocBase = 4 << 20
 
 // fuzzRequests holds one request of each kind, and both forms of Touch.
@@ -71,7 +71,9 @@ var fuzzSeeds = []string{
 
 // FuzzReadReply feeds arbitrary server bytes to a connection, one request
 // of each kind at a time. Nothing may panic or allocate far beyond its
-// input, and every outcome must be one a worker knows how to handle.
+// input, every outcome must be one a worker knows how to handle, and the
+// guard must count at least the replies redigo returns and reach the same
+// verdict and counts however the bytes are cut.
 func FuzzReadReply(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add([]byte(s))
@@ -98,6 +100,10 @@ func fuzzRequest(t *testing.T, req messages.Request, data []byte) {
 		checkOutcome(t, req, r, err)
 		if err != nil {
 			break
+		}
+		if c.g.replies < c.received {
+			t.Fatalf("%T: redigo returned %d replies, the guard let through %d",
+				req, c.received, c.g.replies)
 		}
 	}
 	limit := fuzzAllocBase + 64*uint64(len(data))

@@ -9,13 +9,20 @@ import (
 
 // Limits the guard holds replies to, beside those derived from Options.
 const (
-	// bulkSlack is added to MaxValueSize to bound a bulk string, so that
-	// replies a little larger than any stored value still pass: DUMP's
-	// envelope around a value, or server text such as INFO or CLIENT LIST.
-	bulkSlack = 1 << 20
+	// budgetSlack is added to MaxValueSize to make a connection's budget,
+	// so that replies a little larger than any stored value still pass:
+	// DUMP's envelope around a value, or server text such as INFO or
+	// CLIENT LIST, or a value inside an array whose other slots are open.
+	budgetSlack = 1 << 20
 	// slotSize is what redigo allocates per announced array element before
 	// the element arrives: one interface value, two words.
 	slotSize = 16
+	// maxElems bounds the array elements announced and not yet received,
+	// summed over all open arrays, whatever MaxValueSize is: 16 MiB of
+	// slots at most. A million elements is an MGET of a million keys or
+	// HGETALL of half a million fields, far beyond what one reply to a
+	// cache should carry; raising MaxValueSize does not raise it.
+	maxElems = 1 << 20
 	// maxDepth bounds how deeply arrays nest. Real replies nest a handful
 	// of levels; redigo parses nesting by recursion, so an unbounded depth
 	// would let a server grow the worker's stack until the process dies.
@@ -27,6 +34,9 @@ const (
 	// included, which redigo gathers in memory whole. Redis's own status
 	// and error lines are far shorter.
 	maxLine = 64 << 10
+	// minReply is the length of the shortest reply, "+\r\n": the least a
+	// whole reply not yet read can stand for.
+	minReply = 3
 )
 
 // Where the next byte falls in the RESP2 stream.
@@ -48,14 +58,24 @@ var errGuard = errors.New("redis: reply refused")
 // bound before the data arrives. redigo trusts lengths: "$n" makes a slice
 // of n bytes and "*n" one of n elements, both before reading them.
 //
+// One budget covers both, so that they cannot add up: the bulk bytes and
+// the array slots (at slotSize bytes each) announced and not yet received
+// may not together exceed it. Only one bulk string is ever in progress, and
+// no header is read during its payload, so a header is held to the budget
+// less the slots still open. Slots are further bounded by elems.
+//
 // Framing needs no stack of its own: an array header is followed by its
 // elements' headers as if they were replies in a row. The guard keeps one
 // anyway, of the elements each open array still owes, to bound nesting and
 // the slots announced but not yet filled.
+//
+// The guard also counts the top-level replies it has let through and the
+// bytes of the one in progress, so that the conn can tell whether redigo
+// holds bytes that no Receive has taken.
 type guard struct {
-	maxBulk  uint64 // longest bulk string a header may announce
-	maxSlots uint64 // most array elements announced and not yet received
-	err      error  // the refusal, once there is one; it sticks
+	budget uint64 // bulk bytes plus slot bytes that may be announced ahead
+	elems  uint64 // most array elements announced and not yet received
+	err    error  // the refusal, once there is one; it sticks
 
 	state  uint8  // where the next byte falls
 	kind   byte   // the current line's type byte
@@ -67,17 +87,19 @@ type guard struct {
 	open  uint64           // sum of left: slots announced, not yet filled
 	depth int              // arrays open
 	left  [maxDepth]uint64 // elements each open array still owes
+
+	replies uint64 // top-level replies let through whole
+	tail    uint64 // bytes let through of the top-level reply in progress
 }
 
-// newGuard bounds bulk strings to maxValue plus bulkSlack, and announced
-// array slots to as many as fit in that many bytes.
+// newGuard sets the budget to maxValue plus budgetSlack, and bounds array
+// elements by maxElems.
 func newGuard(maxValue int) *guard {
-	bulk := uint64(math.MaxInt64) - bulkSlack
-	if maxValue >= 0 && uint64(maxValue) < bulk {
-		bulk = uint64(maxValue)
+	budget := uint64(math.MaxInt64) - budgetSlack
+	if maxValue >= 0 && uint64(maxValue) < budget {
+		budget = uint64(maxValue)
 	}
-	bulk += bulkSlack
-	return &guard{maxBulk: bulk, maxSlots: bulk / slotSize}
+	return &guard{budget: budget + budgetSlack, elems: maxElems}
 }
 
 // scan follows p, the next bytes of the stream. It returns len(p) and nil
@@ -91,6 +113,7 @@ func (g *guard) scan(p []byte) (int, error) {
 		return 0, g.err
 	}
 	for i := 0; i < len(p); {
+		start, replies := i, g.replies
 		switch g.state {
 		case stPayload:
 			i += g.payload(p[i:])
@@ -101,11 +124,35 @@ func (g *guard) scan(p []byte) (int, error) {
 				i++
 			}
 		}
+		g.count(replies, i-start)
 		if g.err != nil {
 			return i, g.err
 		}
 	}
 	return len(p), nil
+}
+
+// count adds n bytes just let through to the reply in progress, or starts
+// afresh if they ended it. A step that ends a reply ends with that reply's
+// last byte, so none of the n bytes belong to the next one.
+func (g *guard) count(replies uint64, n int) {
+	if g.replies != replies {
+		g.tail = 0
+		return
+	}
+	g.tail += uint64(n)
+}
+
+// unread returns how many of the bytes let through lie beyond the first
+// read top-level replies: exactly, for a reply partly let through; for each
+// whole reply beyond them, minReply, since their lengths are not kept. It
+// is zero exactly when nothing lies beyond them.
+func (g *guard) unread(read uint64) int {
+	n := g.tail
+	if g.replies > read {
+		n += min(g.replies-read, math.MaxInt32) * minReply
+	}
+	return int(min(n, math.MaxInt32))
 }
 
 // payload passes bulk string bytes without looking at them.
@@ -204,7 +251,9 @@ func (g *guard) number(b byte) error {
 	return nil
 }
 
-// limit is the largest magnitude the current number may have.
+// limit is the largest magnitude the current number may have. A length
+// may take what the budget has left beside the slots still open; an
+// array's also no more than the elements left.
 func (g *guard) limit() uint64 {
 	switch {
 	case g.kind == ':' && g.neg:
@@ -214,9 +263,9 @@ func (g *guard) limit() uint64 {
 	case g.neg:
 		return 1 // -1, a null; redigo refuses any other negative length
 	case g.kind == '$':
-		return g.maxBulk
+		return g.budget - g.open*slotSize
 	}
-	return g.maxSlots
+	return min(g.elems, g.budget/slotSize) - g.open
 }
 
 // header acts on a complete number line.
@@ -237,14 +286,11 @@ func (g *guard) header() error {
 	return nil
 }
 
-// push opens an array of n elements.
+// push opens an array of n elements. limit has already held n to the
+// elements and the budget left.
 func (g *guard) push(n uint64) error {
 	if g.depth == maxDepth {
 		return fmt.Errorf("%w: arrays nested over %d deep", errGuard, maxDepth)
-	}
-	if n > g.maxSlots-g.open {
-		return fmt.Errorf("%w: arrays announce over %d elements at once",
-			errGuard, g.maxSlots)
 	}
 	g.left[g.depth] = n
 	g.depth++
@@ -254,7 +300,8 @@ func (g *guard) push(n uint64) error {
 }
 
 // done counts one element as received. An array whose last element that
-// was is itself a received element of the array around it.
+// was is itself a received element of the array around it, and an element
+// of no array is a whole top-level reply.
 func (g *guard) done() {
 	for g.depth > 0 {
 		g.open--
@@ -264,4 +311,5 @@ func (g *guard) done() {
 		}
 		g.depth--
 	}
+	g.replies++
 }

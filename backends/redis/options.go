@@ -8,8 +8,14 @@ const (
 	// itself accepts keys up to 512 MiB; long keys are almost always a
 	// mistake, so herd refuses them early.
 	DefaultMaxKeySize = 64 << 10
-	// DefaultMaxValueSize is redis's own limit on a bulk string.
-	DefaultMaxValueSize = 512 << 20
+	// DefaultMaxValueSize is 32 MiB, well under redis's own limit of
+	// 512 MiB on a bulk string. It bounds more than the values herd sends:
+	// with 1 MiB of slack it is also what one reply may announce, in bulk
+	// string bytes and array slots together, before herd has seen a byte
+	// of its data, and so what a broken or hostile server can make one
+	// connection allocate for nothing. Users who store larger values raise
+	// it, and accept that much memory per connection at risk.
+	DefaultMaxValueSize = 32 << 20
 )
 
 // Options configures a Backend. The zero value connects to database 0 with
@@ -27,8 +33,10 @@ type Options struct {
 	// MaxKeySize is the longest key accepted, in bytes. Zero value:
 	// DefaultMaxKeySize (64 KiB).
 	MaxKeySize int
-	// MaxValueSize is the largest value accepted, in bytes. Zero value:
-	// DefaultMaxValueSize (512 MiB).
+	// MaxValueSize is the largest value accepted, in bytes, and with 1 MiB
+	// more the most a reply may announce ahead of its data (see the
+	// package's section on the reply guard). Zero value:
+	// DefaultMaxValueSize (32 MiB).
 	MaxValueSize int
 }
 
