@@ -63,7 +63,8 @@ func TestHealthMarkDown(t *testing.T) {
 // A timeout counts against the node only if the request had NodeTimeout
 // on the wire; other failures always count.
 func TestBlame(t *testing.T) {
-	w := &worker{rt: &Runtime{cfg: Config{NodeTimeout: 100 * time.Millisecond}}}
+	p := &pipe{rt: &Runtime{cfg: Config{NodeTimeout: 100 * time.Millisecond}}}
+	deadline := time.Now().Add(time.Second)
 	cases := []struct {
 		err    error
 		onWire time.Duration
@@ -74,7 +75,8 @@ func TestBlame(t *testing.T) {
 		{errors.New("connection reset"), 0, true},
 	}
 	for _, c := range cases {
-		if got := w.blame(c.err, c.onWire); got != c.want {
+		s := sent{call: &messages.Call{Deadline: deadline}, at: deadline.Add(-c.onWire)}
+		if got := p.blame(c.err, s); got != c.want {
 			t.Errorf("blame(%v, %v) = %v, want %v", c.err, c.onWire, got, c.want)
 		}
 	}

@@ -64,9 +64,10 @@ func (p *pool) Receive(ctx actor.Context) {
 func (p *pool) start(ctx actor.Context) {
 	p.workers = make([]*actor.PID, 0, p.rt.cfg.PoolSize)
 	for i := 0; i < p.rt.cfg.PoolSize; i++ {
+		fl := &flusher{}
 		props := actor.PropsFromProducer(func() actor.Actor {
-			return newWorker(p.rt, p.addr, i, p.node, p.health)
-		})
+			return newWorker(p.rt, p.addr, i, p.node, p.health, fl)
+		}, actor.WithMailbox(actor.Unbounded(fl)))
 		pid, err := ctx.SpawnNamed(props, "w"+strconv.Itoa(i))
 		if err != nil {
 			panic(fmt.Errorf("herd: pool %s: spawn worker: %w", p.addr, err))

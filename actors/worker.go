@@ -10,13 +10,14 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
-	"github.com/herd-go/herd/backends"
 	"github.com/herd-go/herd/messages"
 )
 
-// worker owns one connection to one node. For each call it writes the
-// request, flushes and reads the reply, and answers the call. A broken
-// connection makes it fail after answering, and its pool restarts it; a node
+// worker owns one connection to one node, as a pipe: it writes each call's
+// request as the call arrives, the pipe's reader answers the calls in order,
+// and the pipe is flushed when the worker's mailbox runs dry, so requests
+// that queue for a worker go out together. A broken connection makes the
+// worker fail, once its calls are answered, and its pool restarts it; a node
 // that cannot be reached is redialled at most once per backoff interval,
 // and calls meanwhile fail fast with ErrConnection.
 type worker struct {
@@ -28,7 +29,8 @@ type worker struct {
 	warn   func(msg string, args ...any) // Warn for w0, Debug for the rest
 	info   func(msg string, args ...any) // Info for w0, Debug for the rest
 
-	conn     backends.Conn
+	pipe     *pipe
+	flusher  *flusher  // the mailbox's flush hook, kept across restarts
 	lastErr  error     // why the last dial failed
 	failedAt time.Time // when it failed
 	nextDial time.Time // no dial before this
@@ -62,8 +64,9 @@ func (f *connFailure) Error() string {
 
 // newWorker returns worker i of a node's pool. Only worker 0 logs the
 // node's state at Warn and Info: the others would repeat it.
-func newWorker(rt *Runtime, addr string, i int, node *nodeState, h *health) *worker {
-	w := &worker{rt: rt, addr: addr, node: node, health: h,
+func newWorker(rt *Runtime, addr string, i int, node *nodeState, h *health,
+	fl *flusher) *worker {
+	w := &worker{rt: rt, addr: addr, node: node, health: h, flusher: fl,
 		warn: rt.log.Debug, info: rt.log.Debug}
 	if i == 0 {
 		w.warn, w.info = rt.log.Warn, rt.log.Info
@@ -75,6 +78,8 @@ func (w *worker) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *messages.Call:
 		w.serve(ctx, msg)
+	case *pipeBroken:
+		w.pipeBroken(msg)
 	case *actor.Started:
 		w.pool = ctx.Parent()
 		_ = w.dial(ctx, time.Now().Add(w.rt.cfg.DialTimeout), true)
@@ -93,36 +98,32 @@ func (w *worker) serve(ctx actor.Context, call *messages.Call) {
 		call.Finish(&messages.Reply{Node: w.addr, Err: messages.ErrTimeout})
 		return
 	}
-	if w.conn == nil {
+	if err := w.rt.cfg.Backend.Check(call.Request); err != nil {
+		call.Finish(&messages.Reply{Node: w.addr, Err: err})
+		return
+	}
+	if w.pipe == nil {
 		if err := w.redial(ctx, call.Deadline); err != nil {
 			call.Finish(&messages.Reply{Node: w.addr, Err: err})
 			return
 		}
 	}
-	sent := time.Now()
-	reply, err := w.guardedRoundTrip(call)
-	if err == nil {
-		w.health.success()
-		reply.Node = w.addr
-		call.Finish(reply)
-		return
-	}
-	if refused(err) {
-		call.Finish(&messages.Reply{Node: w.addr, Err: err})
-		return
-	}
-	if w.blame(err, call.Deadline.Sub(sent)) {
-		w.failed(ctx, err)
-	}
-	w.broken(call, err)
+	w.pipe.send(call)
 }
 
-// blame reports whether a failed round trip counts against the node: any
-// broken connection or garbage reply does, but a timeout only if the
-// request had at least NodeTimeout on the wire. Time spent queued inside
-// herd, or a caller's tiny budget, is not the node's fault.
-func (w *worker) blame(err error, onWire time.Duration) bool {
-	return !errors.Is(err, messages.ErrTimeout) || onWire >= w.rt.cfg.NodeTimeout
+// pipeBroken drops a pipe whose reader stopped. A timeout reconnects
+// quietly on the next call; any other fault fails the worker so its
+// supervisor sees it.
+func (w *worker) pipeBroken(msg *pipeBroken) {
+	if msg.pipe != w.pipe {
+		return // a pipe already dropped
+	}
+	w.close()
+	if errors.Is(msg.err, messages.ErrTimeout) {
+		return
+	}
+	w.warn("connection broke", "node", w.addr, "error", msg.err)
+	panic(&connFailure{addr: w.addr, err: msg.err})
 }
 
 // failed counts a failure against the node; the worker whose failure
@@ -133,64 +134,11 @@ func (w *worker) failed(ctx actor.Context, err error) {
 	}
 }
 
-// guardedRoundTrip is roundTrip for a backend that may panic (a parser
-// bug, say): the call still gets its one reply, the connection is closed,
-// and the panic goes on to the pool's strategy.
-func (w *worker) guardedRoundTrip(call *messages.Call) (*messages.Reply, error) {
-	defer func() {
-		if p := recover(); p != nil {
-			call.Finish(&messages.Reply{Node: w.addr,
-				Err: fmt.Errorf("%w: node %s: backend panicked: %v", messages.ErrProtocol, w.addr, p)})
-			w.close()
-			panic(p)
-		}
-	}()
-	return w.roundTrip(call)
-}
-
-// roundTrip sends one request and reads its reply. An error from Write that
-// refused the request leaves the connection in step; any other error means
-// it is not.
-func (w *worker) roundTrip(call *messages.Call) (*messages.Reply, error) {
-	if err := w.conn.SetDeadline(call.Deadline); err != nil {
-		return nil, fmt.Errorf("%w: %w", messages.ErrConnection, err)
+// failedAsync is failed for the pipe's reader, outside the actor.
+func (w *worker) failedAsync(root *actor.RootContext, err error) {
+	if w.health.failure(err) && w.pool != nil {
+		root.Send(w.pool, &nodeDown{err: err, failures: w.rt.cfg.FailureThreshold})
 	}
-	if err := w.conn.Write(call.Request); err != nil {
-		return nil, err
-	}
-	if err := w.conn.Flush(); err != nil {
-		return nil, err
-	}
-	reply, err := w.conn.Read(call.Request)
-	if err == nil && unread(w.conn) > 0 {
-		// Nothing else is in flight, so these bytes answer no request: the
-		// server and herd disagree on where replies end.
-		return nil, fmt.Errorf("%w: %d bytes after the reply to %T",
-			messages.ErrProtocol, unread(w.conn), call.Request)
-	}
-	return reply, err
-}
-
-// unread returns how many bytes conn holds beyond the replies read, if it
-// can tell.
-func unread(conn backends.Conn) int {
-	if b, ok := conn.(backends.Buffered); ok {
-		return b.Buffered()
-	}
-	return 0
-}
-
-// broken answers the call and closes the connection, which may hold an
-// unread reply. A timeout reconnects quietly on the next call; any other
-// fault fails the worker so its supervisor sees it.
-func (w *worker) broken(call *messages.Call, err error) {
-	call.Finish(&messages.Reply{Node: w.addr, Err: fmt.Errorf("node %s: %w", w.addr, err)})
-	w.close()
-	if errors.Is(err, messages.ErrTimeout) {
-		return
-	}
-	w.warn("connection broke", "node", w.addr, "error", err)
-	panic(&connFailure{addr: w.addr, err: err})
 }
 
 func refused(err error) bool {
@@ -250,7 +198,8 @@ func (w *worker) dial(actx actor.Context, deadline time.Time, blame bool) error 
 		}
 		return err
 	}
-	w.conn = conn
+	w.pipe = newPipe(w, actx, conn)
+	w.flusher.pipe.Store(w.pipe)
 	w.backoff = 0
 	w.nextDial = time.Time{}
 	w.node.connected(time.Now())
@@ -279,9 +228,11 @@ func (w *worker) dialFailed(err error) {
 	}
 }
 
+// close ends the worker's pipe, once every call on it is answered.
 func (w *worker) close() {
-	if w.conn != nil {
-		_ = w.conn.Close()
-		w.conn = nil
+	if w.pipe != nil {
+		w.flusher.pipe.Store(nil)
+		w.pipe.close()
+		w.pipe = nil
 	}
 }

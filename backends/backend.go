@@ -20,9 +20,10 @@ type Backend interface {
 	Dial(ctx context.Context, addr string) (Conn, error)
 }
 
-// Conn is one connection to one node, used by one worker at a time.
-// Requests are written (buffered) in order, flushed, and their replies read
-// in the same order, so that several requests can be in flight.
+// Conn is one connection to one node, used by one worker. Requests are
+// written (buffered) in order, flushed, and their replies read in the same
+// order, so that several requests can be in flight. One goroutine may Write
+// and Flush while another Reads.
 type Conn interface {
 	// Write buffers req. A request that fails Check is refused with its
 	// error and nothing is buffered; the connection stays usable. Any other
@@ -48,4 +49,12 @@ type Conn interface {
 // step, and closes it.
 type Buffered interface {
 	Buffered() int
+}
+
+// SplitDeadlines is implemented by a Conn whose reads and writes take
+// deadlines of their own, as net.Conn's do, so that a reader and a writer
+// working at once do not reset each other's.
+type SplitDeadlines interface {
+	SetReadDeadline(t time.Time) error
+	SetWriteDeadline(t time.Time) error
 }

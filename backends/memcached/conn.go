@@ -60,3 +60,10 @@ func (c *conn) Close() error { return c.nc.Close() }
 // Buffered returns how many bytes have arrived beyond the replies read so
 // far. It implements backends.Buffered.
 func (c *conn) Buffered() int { return c.p.r.Buffered() }
+
+// SetReadDeadline bounds the next reads. It implements
+// backends.SplitDeadlines.
+func (c *conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
+
+// SetWriteDeadline bounds the next writes.
+func (c *conn) SetWriteDeadline(t time.Time) error { return c.nc.SetWriteDeadline(t) }

@@ -115,3 +115,10 @@ func (c *conn) Close() error {
 	c.once.Do(func() { c.err = c.nc.Close() })
 	return c.err
 }
+
+// SetReadDeadline bounds the next reads. It implements
+// backends.SplitDeadlines.
+func (c *conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
+
+// SetWriteDeadline bounds the next writes.
+func (c *conn) SetWriteDeadline(t time.Time) error { return c.nc.SetWriteDeadline(t) }

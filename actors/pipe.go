@@ -1,0 +1,236 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/herd-go/herd/backends"
+	"github.com/herd-go/herd/messages"
+)
+
+// pipe is one connection in use, pipelined. The worker actor writes each
+// call's request into the connection's buffer as the call arrives; the
+// buffer is flushed when the worker's mailbox runs dry (or every
+// flushEvery requests under a steady stream), so every request waiting for
+// a worker goes out in one write. A reader goroutine of the pipe's own reads
+// the replies in the order the requests were written and answers the calls,
+// so reading never holds up writing.
+//
+// When the connection fails (an I/O error, a garbage reply, a timeout on the
+// request at the head), the reader answers every call in flight with an
+// error, closes the connection, and tells the worker, which drops the pipe.
+type pipe struct {
+	conn backends.Conn
+	addr string
+	rt   *Runtime
+	tell func(msg any) // sends to the worker
+	fail func(err error)
+
+	mu        sync.Mutex // orders writes and flushes: the worker and its mailbox's flush
+	unflushed int
+	flushBy   time.Time   // the latest deadline among unflushed requests
+	closed    atomic.Bool // the connection is closed
+
+	inflight chan sent // written, reply not read; only the worker sends and closes
+	broken   atomic.Bool
+	done     chan struct{} // closed when the reader has answered everything
+}
+
+// sent is a call on the wire and when its request was written.
+type sent struct {
+	call *messages.Call
+	at   time.Time
+}
+
+// pipeBroken tells a worker that its pipe's reader stopped on err.
+type pipeBroken struct {
+	pipe *pipe
+	err  error
+}
+
+// flushEvery bounds how many requests wait in the buffer while the mailbox
+// keeps receiving; maxInflight bounds requests awaiting replies.
+const (
+	flushEvery  = 64
+	maxInflight = 1024
+)
+
+func newPipe(w *worker, ctx actor.Context, conn backends.Conn) *pipe {
+	root, self := ctx.ActorSystem().Root, ctx.Self()
+	p := &pipe{conn: conn, addr: w.addr, rt: w.rt,
+		tell:     func(msg any) { root.Send(self, msg) },
+		fail:     func(err error) { w.failedAsync(root, err) },
+		inflight: make(chan sent, maxInflight), done: make(chan struct{})}
+	w.rt.background.Add(1)
+	go p.read(w.health)
+	return p
+}
+
+// send queues call on the pipe. The entry goes in flight before its request
+// is written, so the reader always knows which request a reply belongs to.
+func (p *pipe) send(call *messages.Call) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.inflight <- sent{call: call, at: time.Now()}
+	if err := p.conn.Write(call.Request); err != nil {
+		p.brokeLocked(err) // the reader answers the call
+		return
+	}
+	p.unflushed++
+	if call.Deadline.After(p.flushBy) {
+		p.flushBy = call.Deadline
+	}
+	if p.unflushed >= flushEvery {
+		p.flushLocked()
+	}
+}
+
+// flush sends what is buffered. The worker's mailbox calls it when it runs
+// dry.
+func (p *pipe) flush() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.flushLocked()
+}
+
+func (p *pipe) flushLocked() {
+	if p.unflushed == 0 || p.closed.Load() {
+		return
+	}
+	p.unflushed = 0
+	if err := p.setWriteDeadline(p.flushBy); err != nil {
+		p.brokeLocked(err)
+		return
+	}
+	if err := p.conn.Flush(); err != nil {
+		p.brokeLocked(err)
+	}
+}
+
+// brokeLocked closes the connection after a write failed: the reader's
+// read then fails too and answers everything in flight.
+func (p *pipe) brokeLocked(error) { p.shut() }
+
+// shut closes the connection once. It takes no lock: the reader calls it
+// while the worker may hold mu, blocked on a full inflight channel that only
+// the reader empties.
+func (p *pipe) shut() {
+	if p.closed.CompareAndSwap(false, true) {
+		_ = p.conn.Close()
+	}
+}
+
+// close ends the pipe: the connection is closed, nothing more goes in
+// flight, and close returns once the reader has answered every call.
+func (p *pipe) close() {
+	p.shut()
+	close(p.inflight)
+	<-p.done
+}
+
+func (p *pipe) setWriteDeadline(t time.Time) error {
+	if d, ok := p.conn.(backends.SplitDeadlines); ok {
+		return d.SetWriteDeadline(t)
+	}
+	return nil
+}
+
+func (p *pipe) setReadDeadline(t time.Time) error {
+	if d, ok := p.conn.(backends.SplitDeadlines); ok {
+		return d.SetReadDeadline(t)
+	}
+	return p.conn.SetDeadline(t)
+}
+
+// read answers the calls in flight in order, until the pipe is closed or
+// its connection fails.
+func (p *pipe) read(h *health) {
+	defer p.rt.background.Done()
+	defer close(p.done)
+	for s := range p.inflight {
+		reply, err := p.readOne(s)
+		if err != nil {
+			p.stop(s, err, h)
+			return
+		}
+		h.success()
+		reply.Node = p.addr
+		s.call.Finish(reply)
+	}
+}
+
+// readOne reads the reply to s's request. Bytes left over once nothing
+// else is in flight answer no request: the connection is out of step.
+func (p *pipe) readOne(s sent) (reply *messages.Reply, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: backend panicked: %v", messages.ErrProtocol, r)
+		}
+	}()
+	if err := p.setReadDeadline(s.call.Deadline); err != nil {
+		return nil, fmt.Errorf("%w: %w", messages.ErrConnection, err)
+	}
+	reply, err = p.conn.Read(s.call.Request)
+	if err == nil && len(p.inflight) == 0 && unread(p.conn) > 0 {
+		return nil, fmt.Errorf("%w: %d bytes after the reply to %T",
+			messages.ErrProtocol, unread(p.conn), s.call.Request)
+	}
+	return reply, err
+}
+
+// stop ends the reader after err on s: s gets err, the calls behind it an
+// error saying the connection was reset, and the worker is told.
+func (p *pipe) stop(s sent, err error, h *health) {
+	p.broken.Store(true)
+	p.shut()
+	if p.blame(err, s) {
+		p.fail(err)
+	}
+	s.call.Finish(&messages.Reply{Node: p.addr, Err: fmt.Errorf("node %s: %w", p.addr, err)})
+	p.tell(&pipeBroken{pipe: p, err: err})
+	behind := fmt.Errorf("%w: node %s: connection reset after a failure ahead (%v)",
+		messages.ErrConnection, p.addr, err)
+	for rest := range p.inflight { // until the worker closes the pipe
+		rest.call.Finish(&messages.Reply{Node: p.addr, Err: behind})
+	}
+}
+
+// blame reports whether a failure counts against the node: any broken
+// connection or garbage reply does, but a timeout only if the request had
+// at least NodeTimeout on the wire. Time spent queued inside herd, or a
+// caller's tiny budget, is not the node's fault.
+func (p *pipe) blame(err error, s sent) bool {
+	return !errors.Is(err, messages.ErrTimeout) || s.call.Deadline.Sub(s.at) >= p.rt.cfg.NodeTimeout
+}
+
+// unread returns how many bytes conn holds beyond the replies read, if it
+// can tell.
+func unread(conn backends.Conn) int {
+	if b, ok := conn.(backends.Buffered); ok {
+		return b.Buffered()
+	}
+	return 0
+}
+
+// flusher flushes a worker's pipe when the worker's mailbox runs dry. It is
+// a protoactor mailbox middleware, made per worker and kept across its
+// restarts along with the mailbox.
+type flusher struct {
+	pipe atomic.Pointer[pipe]
+}
+
+func (f *flusher) MailboxStarted()     {}
+func (f *flusher) MessagePosted(any)   {}
+func (f *flusher) MessageReceived(any) {}
+
+// MailboxEmpty flushes whatever the worker wrote since the last flush.
+func (f *flusher) MailboxEmpty() {
+	if p := f.pipe.Load(); p != nil {
+		p.flush()
+	}
+}
