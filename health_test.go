@@ -33,7 +33,8 @@ func killNode(t *testing.T, e *env, h *herd.Herd, srv *testserver.Server, key st
 	srv.Stop()
 	for i := 0; !h.Health()[srv.Addr].Down; i++ {
 		err := h.Set(ctxT(t), key, []byte("v"), 0)
-		if !errors.Is(err, herd.ErrConnection) || i > 2*actors.DefaultFailureThreshold {
+		failed := errors.Is(err, herd.ErrConnection) || errors.Is(err, herd.ErrNodeDown)
+		if !failed || i > 2*actors.DefaultFailureThreshold {
 			t.Fatalf("call %d on a dead node: %v, want ErrConnection; health %+v",
 				i, err, h.Health()[srv.Addr])
 		}

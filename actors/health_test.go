@@ -83,3 +83,26 @@ func TestBlame(t *testing.T) {
 }
 
 var errTimeoutForTest = fmt.Errorf("node x: %w", messages.ErrTimeout)
+
+// A node that goes down again soon after a probe marked it up waits twice
+// as long for each next round of probes, up to ProbeMax; one that stayed
+// up a while starts again from ProbeInterval.
+func TestProbeDampsFlapping(t *testing.T) {
+	cfg := Config{ProbeInterval: 100 * time.Millisecond, ProbeMax: time.Second}
+	p := &pool{rt: &Runtime{cfg: cfg}}
+	if got := p.nextProbeAfterDown(); got != cfg.ProbeInterval {
+		t.Fatalf("first fall: %v, want %v", got, cfg.ProbeInterval)
+	}
+	p.probe.delay, p.probe.upAt = 400*time.Millisecond, time.Now()
+	if got := p.nextProbeAfterDown(); got != 800*time.Millisecond {
+		t.Fatalf("fall right after coming up: %v, want 800ms", got)
+	}
+	p.probe.delay = 800 * time.Millisecond
+	if got := p.nextProbeAfterDown(); got != cfg.ProbeMax {
+		t.Fatalf("capped: %v, want %v", got, cfg.ProbeMax)
+	}
+	p.probe.upAt = time.Now().Add(-time.Minute)
+	if got := p.nextProbeAfterDown(); got != cfg.ProbeInterval {
+		t.Fatalf("fall after a long spell up: %v, want %v", got, cfg.ProbeInterval)
+	}
+}

@@ -125,12 +125,14 @@ func (p *pipe) shut() {
 	}
 }
 
-// close ends the pipe: the connection is closed, nothing more goes in
-// flight, and close returns once the reader has answered every call.
+// close ends the pipe: what is buffered is flushed, nothing more goes in
+// flight, the reader answers every call still in flight (each by its
+// deadline at the latest), and then the connection is closed.
 func (p *pipe) close() {
-	p.shut()
+	p.flush()
 	close(p.inflight)
 	<-p.done
+	p.shut()
 }
 
 func (p *pipe) setWriteDeadline(t time.Time) error {

@@ -39,6 +39,7 @@ const probeKey = "herd:probe"
 // paused process) stays down.
 type prober struct {
 	delay   time.Duration // the wait before the next probe
+	upAt    time.Time     // when a probe last marked the node up
 	timer   *time.Timer
 	cancel  context.CancelFunc
 	stopped bool
@@ -49,8 +50,18 @@ func (p *pool) down(ctx actor.Context, msg *nodeDown) {
 	p.rt.log.Warn("node down", "node", p.addr, "failures", msg.failures, "error", msg.err)
 	p.rt.event(&messages.NodeDown{Herd: p.rt.cfg.Name, Node: p.addr,
 		Failures: msg.failures, Err: msg.err})
-	p.probe.delay = 0
-	p.probe.schedule(ctx, p.rt.cfg.ProbeInterval)
+	p.probe.schedule(ctx, p.nextProbeAfterDown())
+}
+
+// nextProbeAfterDown is ProbeInterval, unless the node went down again soon
+// after a probe marked it up: a node that answers probes but fails real
+// requests would flap, so each such round waits twice as long, up to
+// ProbeMax.
+func (p *pool) nextProbeAfterDown() time.Duration {
+	if !p.probe.upAt.IsZero() && time.Since(p.probe.upAt) < 2*p.rt.cfg.ProbeMax {
+		return min(2*p.probe.delay, p.rt.cfg.ProbeMax)
+	}
+	return p.rt.cfg.ProbeInterval
 }
 
 // probed marks the node up after a successful probe, or schedules the next
@@ -68,7 +79,8 @@ func (p *pool) probed(ctx actor.Context, msg *probed) {
 	if !changed {
 		return
 	}
-	p.node.connected(time.Now()) // workers waiting out a backoff redial now
+	p.probe.upAt = time.Now()
+	p.node.reachable() // workers waiting out a backoff dial at once
 	p.rt.log.Info("node up", "node", p.addr, "down_for", downFor.Round(time.Millisecond))
 	p.rt.event(&messages.NodeUp{Herd: p.rt.cfg.Name, Node: p.addr, DownFor: downFor})
 }

@@ -1,11 +1,8 @@
 package actors
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -27,7 +24,6 @@ type worker struct {
 	health *health
 	pool   *actor.PID
 	warn   func(msg string, args ...any) // Warn for w0, Debug for the rest
-	info   func(msg string, args ...any) // Info for w0, Debug for the rest
 
 	pipe     *pipe
 	flusher  *flusher  // the mailbox's flush hook, kept across restarts
@@ -36,20 +32,6 @@ type worker struct {
 	nextDial time.Time // no dial before this
 	backoff  time.Duration
 	lost     bool // the node is unreachable and that has been logged
-}
-
-// nodeState is what the workers of one pool share about their node: when
-// one of them last connected. A worker waiting out its backoff dials at
-// once when a sibling has connected since its own dial failed, so a node
-// that comes back is used by every worker within one call each.
-type nodeState struct {
-	connectedAt atomic.Int64 // unix nanoseconds
-}
-
-func (n *nodeState) connected(t time.Time) { n.connectedAt.Store(t.UnixNano()) }
-
-func (n *nodeState) connectedSince(t time.Time) bool {
-	return n.connectedAt.Load() > t.UnixNano()
 }
 
 // connFailure is the reason a worker fails when its connection breaks.
@@ -62,14 +44,14 @@ func (f *connFailure) Error() string {
 	return "connection to " + f.addr + " broke: " + f.err.Error()
 }
 
-// newWorker returns worker i of a node's pool. Only worker 0 logs the
-// node's state at Warn and Info: the others would repeat it.
+// newWorker returns worker i of a node's pool. Only worker 0 logs a broken
+// connection at Warn: the others would repeat it.
 func newWorker(rt *Runtime, addr string, i int, node *nodeState, h *health,
 	fl *flusher) *worker {
 	w := &worker{rt: rt, addr: addr, node: node, health: h, flusher: fl,
-		warn: rt.log.Debug, info: rt.log.Debug}
+		warn: rt.log.Debug}
 	if i == 0 {
-		w.warn, w.info = rt.log.Warn, rt.log.Info
+		w.warn = rt.log.Warn
 	}
 	return w
 }
@@ -82,7 +64,9 @@ func (w *worker) Receive(ctx actor.Context) {
 		w.pipeBroken(msg)
 	case *actor.Started:
 		w.pool = ctx.Parent()
-		_ = w.dial(ctx, time.Now().Add(w.rt.cfg.DialTimeout), true)
+		if !w.health.isDown() { // a down node gets probes, not dials
+			_ = w.dial(ctx, time.Now().Add(w.rt.cfg.DialTimeout), true)
+		}
 	case *actor.Restarting, *actor.Stopped:
 		w.close()
 	case *messages.Crash:
@@ -96,6 +80,13 @@ func (w *worker) serve(ctx actor.Context, call *messages.Call) {
 	}
 	if call.Expired(time.Now()) {
 		call.Finish(&messages.Reply{Node: w.addr, Err: messages.ErrTimeout})
+		return
+	}
+	if w.health.isDown() {
+		// Queued before the node was marked down: no traffic now, not even
+		// a dial, until a probe brings it back.
+		call.Finish(&messages.Reply{Node: w.addr,
+			Err: fmt.Errorf("%w: %s", messages.ErrNodeDown, w.addr)})
 		return
 	}
 	if err := w.rt.cfg.Backend.Check(call.Request); err != nil {
@@ -146,86 +137,6 @@ func refused(err error) bool {
 		errors.Is(err, messages.ErrValueTooLarge) ||
 		errors.Is(err, messages.ErrInvalidRequest) ||
 		errors.Is(err, messages.ErrUnsupported)
-}
-
-// unreachable is the answer while the node cannot be reached: the last
-// dial's error, made to match ErrConnection if it does not already.
-func (w *worker) unreachable() error {
-	if errors.Is(w.lastErr, messages.ErrConnection) {
-		return fmt.Errorf("node %s unreachable: %w", w.addr, w.lastErr)
-	}
-	return fmt.Errorf("%w: node %s unreachable: %w", messages.ErrConnection, w.addr, w.lastErr)
-}
-
-// redial dials for a call if the backoff allows it now, or if a sibling
-// worker has connected since this one's dial failed. The dial ends by the
-// call's deadline; if that cut it short, the call gets ErrTimeout and the
-// node is not held at fault: an impatient caller does not mark a healthy
-// node down for everyone.
-func (w *worker) redial(ctx actor.Context, deadline time.Time) error {
-	if time.Now().Before(w.nextDial) && !w.node.connectedSince(w.failedAt) {
-		// A call failed for the node's sake: it counts, or a pool whose
-		// workers all wait out a backoff would never mark the node down.
-		w.failed(ctx, w.lastErr)
-		return w.unreachable()
-	}
-	limit := time.Now().Add(w.rt.cfg.DialTimeout)
-	cut := deadline.Before(limit)
-	if !cut {
-		deadline = limit
-	}
-	err := w.dial(ctx, deadline, !cut)
-	if err != nil && cut && isTimeout(err) {
-		return fmt.Errorf("%w: node %s: the call's deadline came while connecting (%v)",
-			messages.ErrTimeout, w.addr, err)
-	}
-	if err != nil {
-		return w.unreachable()
-	}
-	return nil
-}
-
-// dial connects by deadline. A failure counts against the node (backoff,
-// logged once) unless the dial timed out with blame false.
-func (w *worker) dial(actx actor.Context, deadline time.Time, blame bool) error {
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
-	conn, err := w.rt.cfg.Backend.Dial(ctx, w.addr)
-	if err != nil {
-		if blame || !isTimeout(err) {
-			w.dialFailed(err)
-			w.failed(actx, err)
-		}
-		return err
-	}
-	w.pipe = newPipe(w, actx, conn)
-	w.flusher.pipe.Store(w.pipe)
-	w.backoff = 0
-	w.nextDial = time.Time{}
-	w.node.connected(time.Now())
-	if w.lost {
-		w.lost = false
-		w.info("node reachable again", "node", w.addr)
-	}
-	return nil
-}
-
-func isTimeout(err error) bool {
-	return errors.Is(err, messages.ErrTimeout) || errors.Is(err, context.DeadlineExceeded)
-}
-
-// dialFailed schedules the next dial: the wait doubles from RedialMin up to
-// RedialMax, and is drawn at random from its upper half.
-func (w *worker) dialFailed(err error) {
-	w.lastErr = err
-	w.failedAt = time.Now()
-	w.backoff = min(max(2*w.backoff, w.rt.cfg.RedialMin), w.rt.cfg.RedialMax)
-	half := w.backoff / 2
-	w.nextDial = time.Now().Add(half + rand.N(half+1))
-	if !w.lost {
-		w.lost = true
-		w.warn("node unreachable", "node", w.addr, "error", err)
-	}
 }
 
 // close ends the worker's pipe, once every call on it is answered.
