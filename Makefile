@@ -7,7 +7,7 @@ FUZZTIME ?= 30s
 SERVERS  := memcached redis-server
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test servers vet fuzz quickstart
+.PHONY: test servers vet fuzz quickstart bench chaos
 
 test: servers vet
 	CI=$${CI:-} $(GO) test -race -count=1 -timeout 12m ./...
@@ -37,6 +37,11 @@ vet:
 	if [ -n "$$bad" ]; then echo "gofmt needed: $$bad"; exit 1; fi
 	$(GO) vet ./...
 
+# Runs the chaos suite at its long size (HERD_CHAOS=long, about 3 minutes)
+# and prints its table; `make test` runs the short size.
+chaos: servers
+	HERD_CHAOS=long CI=$${CI:-} $(GO) test -race -count=1 -v -timeout 20m -run . ./chaos/
+
 # Runs every fuzz target for FUZZTIME each.
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \
@@ -48,3 +53,11 @@ fuzz:
 
 quickstart:
 	$(GO) run ./examples/quickstart
+
+# Runs herd side by side with gomemcache (ServerList and through twemproxy),
+# go-redis Ring and rueidis, on servers it starts on loopback: about 5
+# minutes. Installs nutcracker as well as the servers when missing. Pass
+# flags with BENCHFLAGS, e.g. BENCHFLAGS="-duration 2s -json bench.json".
+bench: SERVERS += nutcracker
+bench: servers
+	$(GO) run ./bench $(BENCHFLAGS)
