@@ -92,6 +92,9 @@ func TestImpatientCallerDoesNotMarkNodeDown(t *testing.T) {
 	if !errors.Is(err, herd.ErrTimeout) {
 		t.Fatalf("stalled get: %v, want ErrTimeout", err)
 	}
+	eventually(t, "herd closes the stalled connection", func() bool {
+		return srv.closed.Load() == 1
+	})
 	ctx, cancel = context.WithTimeout(context.Background(), 20*time.Millisecond)
 	_, err = h.Get(ctx, "k") // reconnects, but AUTH outlasts its deadline
 	cancel()

@@ -13,7 +13,8 @@ import (
 )
 
 // healthEnv is a herd over servers with quick probes.
-func healthEnv(t *testing.T, policy herd.NodeDownPolicy, servers ...*testserver.Server) (*env, *herd.Herd) {
+func healthEnv(t *testing.T, policy herd.NodeDownPolicy,
+	servers ...*testserver.Server) (*env, *herd.Herd) {
 	addrs := make([]string, len(servers))
 	for i, s := range servers {
 		addrs[i] = s.Addr

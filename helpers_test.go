@@ -220,6 +220,7 @@ type fakeServer struct {
 	handle func(conn int, line string) string
 	mu     sync.Mutex
 	conns  []net.Conn
+	closed atomic.Int64 // connections that have ended
 }
 
 func newFakeServer(t *testing.T, handle func(conn int, line string) string) *fakeServer {
@@ -258,6 +259,7 @@ func (f *fakeServer) accept() {
 }
 
 func (f *fakeServer) serve(c net.Conn, n int) {
+	defer f.closed.Add(1)
 	defer c.Close()
 	r := bufio.NewReader(c)
 	for {

@@ -58,7 +58,8 @@ func (r *Runtime) admit(req messages.Request) error {
 
 // standIn decides for a key whose owner is down, by the OnNodeDown policy:
 // ErrNodeDown, or the first node after the owner on the ring that is up.
-func (r *Runtime) standIn(snap *Snapshot, key, owner string, read bool) (string, *actor.PID, error) {
+func (r *Runtime) standIn(snap *Snapshot, key, owner string,
+	read bool) (string, *actor.PID, error) {
 	downErr := fmt.Errorf("%w: %s", messages.ErrNodeDown, owner)
 	policy := r.cfg.OnNodeDown
 	if policy == FailFast || (policy == FailoverReads && !read) {

@@ -37,6 +37,7 @@ type pipe struct {
 	closed    atomic.Bool // the connection is closed
 
 	inflight chan sent // written, reply not read; only the worker sends and closes
+	failure  error     // why the reader stopped; written before broken is set
 	broken   atomic.Bool
 	done     chan struct{} // closed when the reader has answered everything
 }
@@ -188,13 +189,16 @@ func (p *pipe) readOne(s sent) (reply *messages.Reply, err error) {
 // stop ends the reader after err on s: s gets err, the calls behind it an
 // error saying the connection was reset, and the worker is told.
 func (p *pipe) stop(s sent, err error, h *health) {
+	p.failure = err
 	p.broken.Store(true)
 	p.shut()
+	// The worker hears first, so that a caller who sends again as soon as
+	// s is answered finds the pipe already dropped.
+	p.tell(&pipeBroken{pipe: p, err: err})
 	if p.blame(err, s) {
 		p.fail(err)
 	}
 	s.call.Finish(&messages.Reply{Node: p.addr, Err: fmt.Errorf("node %s: %w", p.addr, err)})
-	p.tell(&pipeBroken{pipe: p, err: err})
 	behind := fmt.Errorf("%w: node %s: connection reset after a failure ahead (%v)",
 		messages.ErrConnection, p.addr, err)
 	for rest := range p.inflight { // until the worker closes the pipe

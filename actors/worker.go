@@ -93,6 +93,15 @@ func (w *worker) serve(ctx actor.Context, call *messages.Call) {
 		call.Finish(&messages.Reply{Node: w.addr, Err: err})
 		return
 	}
+	if p := w.pipe; p != nil && p.broken.Load() {
+		// Its reader failed and the message saying so is on its way: act
+		// on it now. If that fails the worker, the call waits in the
+		// mailbox for the restarted one.
+		if !errors.Is(p.failure, messages.ErrTimeout) {
+			ctx.Send(ctx.Self(), call)
+		}
+		w.pipeBroken(&pipeBroken{pipe: p, err: p.failure})
+	}
 	if w.pipe == nil {
 		if err := w.redial(ctx, call.Deadline); err != nil {
 			call.Finish(&messages.Reply{Node: w.addr, Err: err})

@@ -25,7 +25,7 @@ type size struct {
 var (
 	shortSize = size{name: "short", goroutines: 16, pace: 4 * time.Millisecond,
 		before: time.Second, hold: 3 * time.Second, fault: 2 * time.Second,
-		after: 500 * time.Millisecond, storm: 3 * time.Second, flip: 2 * time.Second}
+		after: 2 * time.Second, storm: 3 * time.Second, flip: 2 * time.Second}
 	longSize = size{name: "long", goroutines: 32, pace: 4 * time.Millisecond,
 		before: 3 * time.Second, hold: 10 * time.Second, fault: 4 * time.Second,
 		after: 2 * time.Second, storm: 10 * time.Second, flip: 10 * time.Second}
