@@ -157,16 +157,52 @@ func TestCrashedClusterKeepsNodes(t *testing.T) {
 	e.disc.Fail(errors.New("discovery is down too"))
 
 	cluster := actor.NewPID(e.system.Address(), h.PID().Id+"/cluster")
+	epoch := h.Epoch()
 	e.system.Root.Send(cluster, &messages.Crash{Reason: "drill"})
-	eventually(t, "the user's strategy handles the cluster", func() bool {
-		return strategy.failed(cluster.Id)
-	})
+	gap := longestOutage(t, h, addrs[0], func() bool { return h.Epoch() > epoch })
+	if !strategy.failed(cluster.Id) {
+		t.Fatal("the user's strategy did not handle the cluster actor")
+	}
 	if got := h.Nodes(); len(got) != 2 {
 		t.Fatalf("nodes after cluster restart = %v", got)
 	}
 	for _, a := range addrs {
 		eventually(t, a+" serves after the restart", func() bool { return serves(t, h, a) })
 	}
+	// The pools are the cluster actor's children: they serve until its
+	// restart begins, then briefly not, until they are respawned and dialled.
+	if gap > 500*time.Millisecond {
+		t.Fatalf("a node did not serve for %v around the cluster actor's restart", gap)
+	}
+	t.Logf("longest span without service around the cluster restart: %v", gap)
+}
+
+// longestOutage calls addr's keys every millisecond until restarted holds
+// and 20 calls after it succeeded (at most 3 s), and returns the longest
+// span in which calls failed.
+func longestOutage(t *testing.T, h *herd.Herd, addr string, restarted func() bool) time.Duration {
+	t.Helper()
+	var worst time.Duration
+	var failingSince time.Time
+	okAfter, deadline := 0, time.Now().Add(3*time.Second)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for ; okAfter < 20 && time.Now().Before(deadline); <-tick.C {
+		now := time.Now()
+		switch ok := serves(t, h, addr); {
+		case !ok && failingSince.IsZero():
+			failingSince = now
+		case ok && !failingSince.IsZero():
+			worst, failingSince = max(worst, now.Sub(failingSince)), time.Time{}
+		}
+		if restarted() {
+			okAfter++
+		}
+	}
+	if okAfter < 20 {
+		t.Fatal("the cluster actor did not restart within 3 s")
+	}
+	return worst
 }
 
 // workerPID returns the PID of worker i of addr's pool once it runs. A
