@@ -17,7 +17,7 @@ import (
 // Defaults for the zero fields of Config.
 const (
 	DefaultName             = "herd"
-	DefaultPoolSize         = 4
+	DefaultPoolSize         = 2
 	DefaultPollInterval     = 5 * time.Second
 	DefaultDiscoveryTimeout = 5 * time.Second
 	DefaultDialTimeout      = time.Second
@@ -66,7 +66,9 @@ type Config struct {
 	// Default routing.NewHashRing.
 	Router routing.Builder
 
-	// PoolSize is the number of connections (workers) per node. Default 4.
+	// PoolSize is the number of connections (workers) per node. Each one is
+	// pipelined, so a few carry any load: more add goroutines and wake-ups
+	// and make smaller batches. Default 2.
 	PoolSize int
 	// PollInterval is how often discovery is asked. Default 5 s.
 	PollInterval time.Duration

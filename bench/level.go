@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/herd-go/herd/actors"
 	"os"
 	"runtime"
 	"strings"
@@ -57,10 +58,7 @@ func repeat(ctx context.Context, o options, w *workload, clients []*client,
 // clients built so far are returned even with an error, to be closed.
 func buildClients(ctx context.Context, o options, f fleet, w *workload,
 	conc int) ([]*client, error) {
-	pool := o.herdPool
-	if pool <= 0 {
-		pool = conc
-	}
+	pool := o.herdPool // 0: herd's default
 	var out []*client
 	for _, name := range o.clients {
 		c, err := newClient(name, f, conc, pool)
@@ -80,7 +78,7 @@ func buildClients(ctx context.Context, o options, f fleet, w *workload,
 
 // header describes the run: machine, servers and each client's pool.
 func header(o options) []string {
-	pool := "C"
+	pool := fmt.Sprint(actors.DefaultPoolSize) + " (herd's default; pipelined)"
 	if o.herdPool > 0 {
 		pool = fmt.Sprint(o.herdPool)
 	}
@@ -94,7 +92,7 @@ func header(o options) []string {
 		"workload: 10,000 keys, 100-byte values, uniform, 90% get / 10% set; " +
 			fmt.Sprintf("%d reps x %v per client and C (+%v warm-up), clients rotating",
 				o.reps, o.duration, o.warmup),
-		"pools per node: herd PoolSize=" + pool + " (one request in flight per conn); " +
+		"pools per node: herd PoolSize=" + pool + "; " +
 			"gomemcache MaxIdleConns=C; go-redis Ring PoolSize=C; " +
 			"rueidis defaults (auto-pipelining)",
 		"load average at start (1, 5, 15 min): " + loadavg(),

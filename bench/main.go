@@ -51,7 +51,8 @@ func parseFlags() (options, error) {
 	flag.IntVar(&o.reps, "reps", 3, "repetitions of each client at each C")
 	flag.StringVar(&conc, "conc", "1,16,128", "concurrency levels, comma-separated")
 	flag.StringVar(&clients, "clients", strings.Join(allClients, ","), "clients to run")
-	flag.IntVar(&o.herdPool, "herd-pool", 0, "herd PoolSize per node (0: C, like the others)")
+	flag.IntVar(&o.herdPool, "herd-pool", 0,
+		"herd PoolSize per node (0: herd's default; each connection is pipelined)")
 	flag.StringVar(&o.jsonPath, "json", "", "also write the results to this JSON file")
 	flag.Parse()
 	if o.duration <= 0 || o.reps < 1 {
