@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/herd-go/herd/actors"
 	"os"
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/herd-go/herd/actors"
 )
 
 // runLevel runs every client at one concurrency: build and preload them
