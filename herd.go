@@ -3,6 +3,7 @@ package herd
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -165,8 +166,8 @@ func wait(ctx context.Context, call *messages.Call, ch messages.ChanReplier,
 		return r
 	default:
 	}
-	timer := time.NewTimer(time.Until(deadline) + waitSlack)
-	defer timer.Stop()
+	timer := getTimer(time.Until(deadline) + waitSlack)
+	defer putTimer(timer)
 	select {
 	case r := <-ch:
 		return r
@@ -176,6 +177,24 @@ func wait(ctx context.Context, call *messages.Call, ch messages.ChanReplier,
 		call.Fail(messages.ErrTimeout)
 	}
 	return <-ch
+}
+
+// timers recycles the callers' deadline timers: one per call would cost
+// three allocations on the hot path. Since Go 1.23 a stopped timer's
+// channel holds no stale value, so a recycled timer is as good as new.
+var timers sync.Pool
+
+func getTimer(d time.Duration) *time.Timer {
+	if t, ok := timers.Get().(*time.Timer); ok {
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
+}
+
+func putTimer(t *time.Timer) {
+	t.Stop()
+	timers.Put(t)
 }
 
 // waitSlack lets a reply that herd's own deadline handling produces (a
