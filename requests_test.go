@@ -1,6 +1,7 @@
 package herd_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -219,5 +220,46 @@ func TestSpawnOnce(t *testing.T) {
 	_ = fresh.Stop()
 	if _, err := fresh.Spawn(e.system.Root); !errors.Is(err, herd.ErrConfig) {
 		t.Fatalf("spawn after stop: %v, want ErrConfig", err)
+	}
+}
+
+// GetMulti over 3 nodes with one blackholed returns the other nodes' hits
+// within the caller's deadline, with the blackholed node's keys marked as
+// timed out and the node named.
+func TestGetMultiWithBlackholedNode(t *testing.T) {
+	hole := newRecorder(t) // accepts, never answers
+	live := fleet(t, 2)
+	e, cfg := newEnv(t, live[0], live[1], hole.ln.Addr().String())
+	cfg.NodeTimeout = time.Hour // keep the hole up, so its keys are asked
+	h := e.start(cfg)
+	keys := make([]string, 60)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("bh%d", i)
+		if owner, _ := h.Owner(keys[i]); owner != hole.ln.Addr().String() {
+			if err := h.Set(ctxT(t), keys[i], []byte("v"), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	items, err := h.GetMulti(ctx, keys)
+	took := time.Since(start)
+	var partial *herd.PartialError
+	if !errors.As(err, &partial) || took > 300*time.Millisecond {
+		t.Fatalf("get multi with a blackholed node: %v after %v", err, took)
+	}
+	for _, k := range keys {
+		owner, _ := h.Owner(k)
+		kerr, failed := partial.Keys[k]
+		_, hit := items[k]
+		if owner == hole.ln.Addr().String() {
+			if !failed || !errors.Is(kerr, herd.ErrTimeout) || !strings.Contains(kerr.Error(), owner) {
+				t.Fatalf("blackholed key %s: %v", k, kerr)
+			}
+		} else if !hit {
+			t.Fatalf("live key %s missing (err %v)", k, kerr)
+		}
 	}
 }
