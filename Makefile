@@ -37,7 +37,7 @@ vet:
 	if [ -n "$$bad" ]; then echo "gofmt needed: $$bad"; exit 1; fi
 	$(GO) vet ./...
 
-# Runs the chaos suite at its long size (HERD_CHAOS=long, about 3 minutes)
+# Runs the chaos suite at its long size (HERD_CHAOS=long, about 2.5 minutes)
 # and prints its table; `make test` runs the short size.
 chaos: servers
 	HERD_CHAOS=long CI=$${CI:-} $(GO) test -race -count=1 -v -timeout 20m -run . ./chaos/

@@ -60,7 +60,8 @@ func (h *Herd) Delete(ctx context.Context, key string) error {
 }
 
 // Incr adds delta (negative to subtract) to the counter at key and returns
-// its new value.
+// its new value. Memcached answers ErrMiss for a missing key and stops at
+// zero; redis starts a missing key at zero.
 func (h *Herd) Incr(ctx context.Context, key string, delta int64) (int64, error) {
 	r := h.Send(ctx, &messages.Incr{Key: key, Delta: delta})
 	return r.Int, r.Err

@@ -12,8 +12,9 @@ import (
 	"github.com/herd-go/herd/messages"
 )
 
-// Config configures a herd; see the fields for defaults. Backend and
-// Discovery are required.
+// Config configures a herd. Backend and Discovery are required; every other
+// field has a documented default (go doc github.com/herd-go/herd/actors
+// Config, or the README's options table).
 type Config = actors.Config
 
 // Item is a value read from a node.

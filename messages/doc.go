@@ -17,7 +17,11 @@
 // # Calls
 //
 // Inside herd a request travels wrapped in a *Call, which holds its deadline
-// and its reply path: a channel for the Go client, a PID for actors. A call is
+// and its reply path: a channel for the Go client, a PID for actors. An
+// actor that wants a deadline other than Config.RequestTimeout may send the
+// herd a *Call of its own: NewCall with a PIDReplier to itself, then
+// ArmTimer, so that the call answers itself at its deadline whatever
+// happens. A call is
 // answered once; later answers are ignored, so a timer and a worker racing to
 // answer cannot produce two replies.
 //
