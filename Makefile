@@ -55,7 +55,7 @@ quickstart:
 	$(GO) run ./examples/quickstart
 
 # Runs herd side by side with gomemcache (ServerList and through twemproxy),
-# go-redis Ring and rueidis, on servers it starts on loopback: about 5
+# go-redis Ring and rueidis, on servers it starts on loopback: about 6
 # minutes. Installs nutcracker as well as the servers when missing. Pass
 # flags with BENCHFLAGS, e.g. BENCHFLAGS="-duration 2s -json bench.json".
 bench: SERVERS += nutcracker
