@@ -78,18 +78,7 @@ func (w *worker) serve(ctx actor.Context, call *messages.Call) {
 	if call.Answered() {
 		return // the caller gave up while the call waited
 	}
-	if call.Expired(time.Now()) {
-		call.Finish(&messages.Reply{Node: w.addr, Err: messages.ErrTimeout})
-		return
-	}
-	if w.health.isDown() {
-		// Queued before the node was marked down: no traffic now, not even
-		// a dial, until a probe brings it back.
-		call.Finish(&messages.Reply{Node: w.addr,
-			Err: fmt.Errorf("%w: %s", messages.ErrNodeDown, w.addr)})
-		return
-	}
-	if err := w.rt.cfg.Backend.Check(call.Request); err != nil {
+	if err := w.refuse(call); err != nil {
 		call.Finish(&messages.Reply{Node: w.addr, Err: err})
 		return
 	}
@@ -109,6 +98,20 @@ func (w *worker) serve(ctx actor.Context, call *messages.Call) {
 		}
 	}
 	w.pipe.send(call)
+}
+
+// refuse returns why call cannot go on the wire now: its deadline passed,
+// its node is down (it was queued before the node was marked down, and a
+// down node gets no traffic, not even a dial, until a probe brings it
+// back), or the backend refuses the request.
+func (w *worker) refuse(call *messages.Call) error {
+	switch {
+	case call.Expired(time.Now()):
+		return messages.ErrTimeout
+	case w.health.isDown():
+		return fmt.Errorf("%w: %s", messages.ErrNodeDown, w.addr)
+	}
+	return w.rt.cfg.Backend.Check(call.Request)
 }
 
 // pipeBroken drops a pipe whose reader stopped. A timeout reconnects
