@@ -217,8 +217,8 @@ func workerPID(t *testing.T, e *env, h *herd.Herd, addr string, i int) *actor.PI
 	return actor.NewPID(e.system.Address(), fmt.Sprintf("%s/w%d", h.Pool(addr).Id, i))
 }
 
-// Calls queued behind a stuck call when a pool crashes get an error reply
-// at once, not a timeout at their deadline.
+// Calls in flight on a stuck connection when its pool crashes get an error
+// reply at once, not a timeout at their deadline.
 func TestCrashedPoolAnswersQueuedCalls(t *testing.T) {
 	stuck := newRecorder(t) // accepts, never answers
 	e, cfg := newEnv(t, stuck.ln.Addr().String())
@@ -236,7 +236,9 @@ func TestCrashedPoolAnswersQueuedCalls(t *testing.T) {
 			errs <- err
 		}()
 	}
-	eventually(t, "the first call is on the wire", func() bool { return stuck.bytes.Load() > 0 })
+	// Each "gets kN\r\n" is 9 bytes: wait until all five were written, so
+	// that none is still on its way to the pool when it crashes.
+	eventually(t, "the calls are on the wire", func() bool { return stuck.bytes.Load() >= 45 })
 	start := time.Now()
 	e.system.Root.Send(h.Pool(stuck.ln.Addr().String()), &messages.Crash{Reason: "drill"})
 	fast := 0
@@ -246,7 +248,7 @@ func TestCrashedPoolAnswersQueuedCalls(t *testing.T) {
 			fast++
 		}
 	}
-	if fast < 4 {
-		t.Fatalf("%d of the 4 queued calls got a quick error reply", fast)
+	if fast < 5 {
+		t.Fatalf("%d of the 5 calls in flight got a quick error reply", fast)
 	}
 }
