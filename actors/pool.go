@@ -18,6 +18,7 @@ type pool struct {
 	health *health
 	node   *nodeState
 	probe  prober
+	queued *pending // calls in the pool's own mailbox
 
 	workers  []*actor.PID
 	next     int
@@ -31,8 +32,8 @@ type pool struct {
 // let the workers finish what they have queued, then stop.
 type retire struct{}
 
-func newPool(rt *Runtime, addr string, h *health) *pool {
-	return &pool{rt: rt, addr: addr, health: h, node: &nodeState{}}
+func newPool(rt *Runtime, addr string, h *health, queued *pending) *pool {
+	return &pool{rt: rt, addr: addr, health: h, node: &nodeState{}, queued: queued}
 }
 
 func (p *pool) Receive(ctx actor.Context) {
@@ -58,6 +59,8 @@ func (p *pool) Receive(ctx actor.Context) {
 		p.rt.log.Warn("pool restarting", "node", p.addr)
 	case *actor.Stopping:
 		p.halt()
+	case *actor.Stopped:
+		p.queued.failAll(p.goneErr())
 	}
 }
 
