@@ -143,8 +143,9 @@ func (h *Herd) Epoch() uint64 { return h.rt.Snapshot().Epoch }
 // idempotent; every call returns once the herd has stopped.
 func (h *Herd) Stop() error { return h.rt.Stop() }
 
-// Send dispatches any request and waits for its reply, at most until ctx's
-// deadline or Config.RequestTimeout. It never returns nil.
+// Send dispatches any request and waits for its reply, at most until the
+// earlier of ctx's deadline and Config.RequestTimeout from now. It never
+// returns nil.
 func (h *Herd) Send(ctx context.Context, req messages.Request) *messages.Reply {
 	deadline, hasDeadline := ctx.Deadline()
 	limit := time.Now().Add(h.rt.Config().RequestTimeout)

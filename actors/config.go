@@ -76,8 +76,9 @@ type Config struct {
 	DiscoveryTimeout time.Duration
 	// DialTimeout bounds one connection attempt. Default 1 s.
 	DialTimeout time.Duration
-	// RequestTimeout is the deadline of a request whose context has none,
-	// and of every request sent as a message. Default 1 s.
+	// RequestTimeout is the longest a request may take: a request's
+	// deadline is the earlier of its context's and RequestTimeout from now;
+	// a request sent as a message gets RequestTimeout. Default 1 s.
 	RequestTimeout time.Duration
 	// RedialMin and RedialMax bound the wait between connection attempts
 	// to an unreachable node: it doubles from RedialMin up to RedialMax,
