@@ -222,3 +222,48 @@ func TestAbandonedCallsLeakNothing(t *testing.T) {
 	}
 	eventually(t, "goroutines settle", func() bool { return runtime.NumGoroutine() <= base+2 })
 }
+
+// A value larger than the connection's write buffer goes to the socket from
+// inside the write, after an idle spell longer than any earlier call's
+// deadline: it must be written under its own call's deadline.
+func TestLargeSetAfterIdle(t *testing.T) {
+	e, cfg := newEnv(t, fleet(t, 1)...)
+	cfg.PoolSize = 1
+	cfg.RequestTimeout = 50 * time.Millisecond
+	h := e.start(cfg)
+	if err := h.Set(ctxT(t), "small", []byte("x"), 0); err != nil {
+		t.Fatal(err)
+	}
+	idle := time.NewTimer(100 * time.Millisecond) // past that call's deadline
+	<-idle.C
+	big := make([]byte, 64<<10)
+	if err := h.Set(ctxT(t), "big", big, 0); err != nil {
+		t.Fatalf("large set after an idle spell: %v", err)
+	}
+}
+
+// A call an actor built without a deadline gets the default one: it is
+// answered by then even on a node that never replies, and it does not
+// hold up Stop.
+func TestCallWithoutDeadline(t *testing.T) {
+	rec := newRecorder(t) // accepts, never answers
+	e, cfg := newEnv(t, rec.ln.Addr().String())
+	cfg.PoolSize = 1
+	cfg.RequestTimeout = 100 * time.Millisecond
+	h := e.start(cfg)
+
+	ch := make(messages.ChanReplier, 1)
+	e.system.Root.Send(h.PID(), messages.NewCall(&messages.Get{Key: "k"}, time.Time{}, ch))
+	select {
+	case r := <-ch:
+		if !errors.Is(r.Err, herd.ErrTimeout) {
+			t.Fatalf("call without a deadline: %v, want ErrTimeout", r.Err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("a call without a deadline was not answered by the default one")
+	}
+	start := time.Now()
+	if err := h.Stop(); err != nil || time.Since(start) > time.Second {
+		t.Fatalf("stop = %v after %v", err, time.Since(start))
+	}
+}

@@ -244,7 +244,7 @@ func TestCrashedPoolAnswersQueuedCalls(t *testing.T) {
 	fast := 0
 	for i := 0; i < 5; i++ {
 		err := <-errs
-		if errors.Is(err, herd.ErrConnection) && time.Since(start) < time.Second {
+		if errors.Is(err, herd.ErrNodeGone) && time.Since(start) < time.Second {
 			fast++
 		}
 	}

@@ -18,6 +18,12 @@ import (
 // pool. A call that cannot be routed is answered at once with an error:
 // nothing is dropped.
 func (r *Runtime) Dispatch(call *messages.Call) {
+	if call.Deadline.IsZero() {
+		// A call an actor built without a deadline gets the default one,
+		// and answers itself at it: nothing may wait on the wire forever.
+		call.Deadline = time.Now().Add(r.cfg.RequestTimeout)
+		call.ArmTimer()
+	}
 	if err := r.admit(call.Request); err != nil {
 		call.Fail(err)
 		return

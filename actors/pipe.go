@@ -36,8 +36,9 @@ type pipe struct {
 	flushBy   time.Time   // the latest deadline among unflushed requests
 	closed    atomic.Bool // the connection is closed
 
-	inflight chan sent // written, reply not read; only the worker sends and closes
-	failure  error     // why the reader stopped; written before broken is set
+	inflight chan sent             // written, reply not read; only the worker sends and closes
+	failure  error                 // why the reader stopped; written before broken is set
+	writeErr atomic.Pointer[error] // why a write failed, if one did
 	broken   atomic.Bool
 	done     chan struct{} // closed when the reader has answered everything
 }
@@ -78,14 +79,20 @@ func (p *pipe) send(call *messages.Call) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.inflight <- sent{call: call, at: time.Now()}
+	// A large request goes to the socket from inside Write, so the write
+	// deadline must cover it before Write, not only at the next flush.
+	if call.Deadline.After(p.flushBy) {
+		p.flushBy = call.Deadline
+		if err := p.setWriteDeadline(p.flushBy); err != nil {
+			p.brokeLocked(err)
+			return
+		}
+	}
 	if err := p.conn.Write(call.Request); err != nil {
 		p.brokeLocked(err) // the reader answers the call
 		return
 	}
 	p.unflushed++
-	if call.Deadline.After(p.flushBy) {
-		p.flushBy = call.Deadline
-	}
 	if p.unflushed >= flushEvery {
 		p.flushLocked()
 	}
@@ -104,18 +111,20 @@ func (p *pipe) flushLocked() {
 		return
 	}
 	p.unflushed = 0
-	if err := p.setWriteDeadline(p.flushBy); err != nil {
-		p.brokeLocked(err)
-		return
-	}
-	if err := p.conn.Flush(); err != nil {
+	err := p.conn.Flush() // under the deadline send set
+	p.flushBy = time.Time{}
+	if err != nil {
 		p.brokeLocked(err)
 	}
 }
 
 // brokeLocked closes the connection after a write failed: the reader's
-// read then fails too and answers everything in flight.
-func (p *pipe) brokeLocked(error) { p.shut() }
+// read then fails too and answers everything in flight, with the write's
+// error as the cause.
+func (p *pipe) brokeLocked(err error) {
+	p.writeErr.CompareAndSwap(nil, &err)
+	p.shut()
+}
 
 // shut closes the connection once. It takes no lock: the reader calls it
 // while the worker may hold mu, blocked on a full inflight channel that only
@@ -132,7 +141,16 @@ func (p *pipe) shut() {
 func (p *pipe) close() {
 	p.flush()
 	close(p.inflight)
-	<-p.done
+	timer := time.NewTimer(p.rt.cfg.StopTimeout)
+	defer timer.Stop()
+	select {
+	case <-p.done:
+	case <-timer.C:
+		// A call with a far deadline on a node that stopped answering: cut
+		// it short rather than hold up a stop or restart.
+		p.shut()
+		<-p.done
+	}
 	p.shut()
 }
 
@@ -189,6 +207,9 @@ func (p *pipe) readOne(s sent) (reply *messages.Reply, err error) {
 // stop ends the reader after err on s: s gets err, the calls behind it an
 // error saying the connection was reset, and the worker is told.
 func (p *pipe) stop(s sent, err error, h *health) {
+	if werr := p.writeErr.Load(); werr != nil {
+		err = *werr // the read failed because the write did
+	}
 	p.failure = err
 	p.broken.Store(true)
 	p.shut()

@@ -143,8 +143,8 @@ func (p *pool) stoppedErr(worker *actor.PID) error {
 	if p.rt.Closed() {
 		return messages.ErrClosed
 	}
-	return fmt.Errorf("%w: %s: worker %s stopped before answering",
-		messages.ErrConnection, p.addr, worker.Id)
+	return fmt.Errorf("%w: %s: worker %s stopped (its pool restarting or stopping) "+
+		"before answering", messages.ErrNodeGone, p.addr, worker.Id)
 }
 
 // retire poisons each worker: the poison queues behind the calls the worker

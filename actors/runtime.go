@@ -33,7 +33,7 @@ type Runtime struct {
 	mu      sync.Mutex // orders attach against stop; guards deadSub
 	deadSub *eventstream.Subscription
 
-	background sync.WaitGroup // discovery queries and probes in flight
+	background sync.WaitGroup // discovery queries, probes and connection readers
 
 	stopOnce sync.Once
 	stopErr  error
@@ -169,7 +169,8 @@ func (r *Runtime) awaitQueries() {
 	select {
 	case <-done:
 	case <-timer.C:
-		r.log.Warn("a discovery query ignored its cancelled context; Stop leaves it running")
+		r.log.Warn("a background task outlived Stop's wait; Stop leaves it running " +
+			"(a discovery query that ignores its context, or a probe or reply still due)")
 	}
 }
 
