@@ -14,8 +14,10 @@
 // Runtime.Dispatch, the front door, checks it with the backend (a bad key
 // never reaches a server), finds the owner of its key in the current
 // Snapshot, and sends the call to that node's pool, which passes it to its
-// workers in turn. The worker writes the request on its connection, reads
-// the reply and answers the call. The Go client calls Dispatch from the
+// workers in turn. The worker writes the request into its connection's
+// buffer, which is flushed when the worker's mailbox runs dry, so calls that
+// queue for a worker share one write; the connection's reader goroutine
+// reads the replies in order and answers the calls (see pipe). The Go client calls Dispatch from the
 // caller's goroutine and waits on a channel; an actor sends the request to
 // the supervisor, which calls Dispatch with a reply path to the sender.
 // Neither path messages the cluster actor, so requests keep flowing while
@@ -35,6 +37,17 @@
 //
 // Every call is answered exactly once (messages.Call.Finish). A call that
 // reaches a stopped pool or worker is answered by the runtime's dead-letter
-// handler with ErrNodeGone; a call lost in a mailbox that was stopped is
-// answered at its deadline, by the caller's wait or by the call's timer.
+// handler with ErrNodeGone. protoactor drops what is left in a stopped
+// actor's mailbox, so a pool answers the calls still queued in its workers
+// when it restarts or stops, and those still in its own mailbox when it
+// stops. Whatever slips past all of that is answered at its deadline, by
+// the caller's wait or by the call's timer.
+//
+// # Node health
+//
+// Failures in a row, counted by the workers, mark a node down (health.go);
+// the front door then fails its calls fast or fails them over, and the pool
+// probes the node on a backoff until one probe succeeds (probe.go). Dials
+// share one backoff per node (dial.go), and restarts use herd's own
+// exponential backoff strategy (backoff.go).
 package actors
