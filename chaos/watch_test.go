@@ -38,39 +38,55 @@ func (w *nodeWatch) run(n *node, isDown func() bool) {
 	defer tick.Stop()
 	limit := time.NewTimer(maxLoad)
 	defer limit.Stop()
-	last, down := n.accepted(), false
+	last := n.accepted()
+	var s sampler
 	for {
-		var now time.Time
 		select {
 		case <-w.stopc:
-			w.endDown(down, time.Now())
+			w.endDown(s)
 			return
 		case <-limit.C:
-			w.endDown(down, time.Now())
+			w.endDown(s)
 			return
-		case now = <-tick.C:
+		case <-tick.C:
 		}
+		now := time.Now()
 		for cur := n.accepted(); last < cur; last++ {
 			w.dials = append(w.dials, now)
 		}
-		down = w.sampleDown(down, isDown(), now)
+		before := time.Now()
+		is := isDown()
+		w.sampleDown(&s, is, before, time.Now())
 	}
 }
 
-// sampleDown records a change of the node's state seen at now.
-func (w *nodeWatch) sampleDown(was, is bool, now time.Time) bool {
+// sampler is what the watch knows of the node's state between samples.
+type sampler struct {
+	down     bool      // the last sample saw the node down
+	lastDown time.Time // when the last sample that saw it down began
+}
+
+// sampleDown records a sample of the node's state, read between before
+// and after. A span of down time is kept conservative: it begins after
+// the read that first saw the node down and ends before the last read
+// that still saw it down, so a late-running sampler never stretches it
+// over calls made while the node was up.
+func (w *nodeWatch) sampleDown(s *sampler, is bool, before, after time.Time) {
 	switch {
-	case is && !was:
-		w.downs = append(w.downs, span{from: now})
-	case was && !is:
-		w.downs[len(w.downs)-1].to = now
+	case is && !s.down:
+		w.downs = append(w.downs, span{from: after})
+	case s.down && !is:
+		w.downs[len(w.downs)-1].to = s.lastDown
 	}
-	return is
+	if is {
+		s.lastDown = before
+	}
+	s.down = is
 }
 
-func (w *nodeWatch) endDown(down bool, now time.Time) {
-	if down {
-		w.downs[len(w.downs)-1].to = now
+func (w *nodeWatch) endDown(s sampler) {
+	if s.down {
+		w.downs[len(w.downs)-1].to = s.lastDown
 	}
 }
 
