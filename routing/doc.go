@@ -9,5 +9,8 @@
 // HashRing is built on github.com/serialx/hashring. Each node gets
 // PointsPerWeight points per unit of weight, placed by hashing its address
 // and the point's number with xxhash; a key goes to the first point after
-// its own hash. The router is immutable, so Lookup and Group take no locks.
+// its own hash. Once the serialx ring is built, HashRing asks it who owns
+// each point and keeps the answers as a sorted array of positions, so a
+// lookup is an xxhash of the key and a binary search: no allocation, and,
+// since the router is immutable, no lock.
 package routing

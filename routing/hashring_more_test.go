@@ -6,8 +6,6 @@ import (
 	"slices"
 	"sync"
 	"testing"
-
-	"github.com/serialx/hashring"
 )
 
 func TestGroupAgreesWithLookup(t *testing.T) {
@@ -92,11 +90,11 @@ func TestConcurrentLookups(t *testing.T) {
 // TestRingPositions places points by hand with an injected hash: a key
 // belongs to the first point strictly after its hash, wrapping round.
 func TestRingPositions(t *testing.T) {
-	pos := map[string]ringPoint{
+	pos := map[string]uint64{
 		"a:1-0": 100, "b:1-0": 200, "b:1-1": 300,
 		"k50": 50, "k100": 100, "k150": 150, "k250": 250, "k300": 300, "k900": 900,
 	}
-	hash := func(b []byte) hashring.HashKey { return pos[string(b)] }
+	hash := func(s string) uint64 { return pos[s] }
 	r, err := buildRing([]Node{{Addr: "a:1"}, {Addr: "b:1", Weight: 2}}, 1, hash)
 	if err != nil {
 		t.Fatal(err)
