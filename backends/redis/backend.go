@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strconv"
 	"time"
 
-	redigo "github.com/gomodule/redigo/redis"
 	"github.com/herd-go/herd/backends"
 	"github.com/herd-go/herd/messages"
 )
@@ -75,41 +75,43 @@ func (c *conn) handshake(ctx context.Context) error {
 	return c.nc.SetDeadline(time.Time{})
 }
 
-// handshake lists the commands that set up a new connection. The password
-// is an argument only, never part of a message.
-func (o *Options) handshake() []command {
-	var cmds []command
+// handshake lists the commands that set up a new connection, each a name
+// and its arguments. The password is an argument only, never part of a
+// message.
+func (o *Options) handshake() [][]string {
+	var cmds [][]string
 	switch {
 	case o.Password != "" && o.Username != "":
-		cmds = append(cmds, command{"AUTH", []any{o.Username, o.Password}})
+		cmds = append(cmds, []string{"AUTH", o.Username, o.Password})
 	case o.Password != "":
-		cmds = append(cmds, command{"AUTH", []any{o.Password}})
+		cmds = append(cmds, []string{"AUTH", o.Password})
 	}
 	if o.DB != 0 {
-		cmds = append(cmds, command{"SELECT", []any{o.DB}})
+		cmds = append(cmds, []string{"SELECT", strconv.Itoa(o.DB)})
 	}
 	return cmds
 }
 
 // exchange pipelines cmds and reads every reply; the first redis error
 // reply, whose text never holds the password, fails the handshake.
-func (c *conn) exchange(cmds []command) error {
+func (c *conn) exchange(cmds [][]string) error {
 	for _, cmd := range cmds {
-		if err := c.rc.Send(cmd.name, cmd.args...); err != nil {
-			return classify(err)
+		if err := c.enc.strings(cmd); err != nil {
+			return ioError("write", err)
 		}
 	}
-	if err := c.rc.Flush(); err != nil {
-		return classify(err)
+	if err := c.Flush(); err != nil {
+		return err
 	}
 	var first error
 	for _, cmd := range cmds {
-		v, err := c.receive()
+		v, err := c.rd.value()
 		if err != nil {
+			c.rd.err = err
 			return err
 		}
-		if re, ok := v.(redigo.Error); ok && first == nil {
-			first = fmt.Errorf("%s: %s", cmd.name, re)
+		if se, ok := v.(*ServerError); ok && first == nil {
+			first = fmt.Errorf("%s: %s", cmd[0], se.Text)
 		}
 	}
 	return first

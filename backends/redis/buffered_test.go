@@ -66,7 +66,7 @@ func readBuffered(t *testing.T, c backends.Conn, reqs []messages.Request, stray 
 		t.Fatalf("Buffered() = %d before any Read", n)
 	}
 	for i, req := range reqs {
-		if _, err := c.Read(req); err != nil {
+		if _, err := read(c, req); err != nil {
 			t.Fatalf("read %d: %v", i, err)
 		}
 		if n := bc.Buffered(); (n > 0) != stray[i] || n < 0 {

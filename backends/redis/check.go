@@ -94,9 +94,10 @@ func (o *Options) checkGetMulti(r *messages.GetMulti) error {
 	return nil
 }
 
-// checkDo checks the routing key like any other key, and every string or
-// byte-slice argument against MaxValueSize. Other arguments are formatted
-// by redigo and are small.
+// checkDo checks the routing key like any other key, and every argument:
+// a string or a byte slice against MaxValueSize; an integer, a float, a
+// bool or nil is small; any other type is refused, since herd would have
+// to guess how redis should read it.
 func (o *Options) checkDo(r *messages.Do) error {
 	if r.Command == "" {
 		return fmt.Errorf("%w: empty command", messages.ErrInvalidRequest)
@@ -109,10 +110,27 @@ func (o *Options) checkDo(r *messages.Do) error {
 	if err := o.checkKey(r.Key); err != nil {
 		return err
 	}
-	for _, a := range r.Args {
-		if err := o.checkValue(argLen(a)); err != nil {
+	for i, a := range r.Args {
+		if err := o.checkArg(i, a); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+func (o *Options) checkArg(i int, a any) error {
+	switch a := a.(type) {
+	case string:
+		return o.checkValue(len(a))
+	case []byte:
+		return o.checkValue(len(a))
+	case nil:
+		return nil
+	}
+	var digits [32]byte
+	if _, ok := appendScalar(digits[:0], a); !ok {
+		return fmt.Errorf("%w: argument %d is a %T; Do takes strings, byte slices, "+
+			"integers, floats, bools and nil", messages.ErrInvalidRequest, i+1, a)
 	}
 	return nil
 }
@@ -153,16 +171,6 @@ func clipCommand(c string) string {
 		return c[:32] + "..."
 	}
 	return c
-}
-
-func argLen(a any) int {
-	switch a := a.(type) {
-	case string:
-		return len(a)
-	case []byte:
-		return len(a)
-	}
-	return 0
 }
 
 // isNil reports whether req is nil or a nil pointer, which would otherwise

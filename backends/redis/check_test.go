@@ -80,8 +80,8 @@ func TestRefusedNeverSent(t *testing.T) {
 	c := dial(t, srv.Addr, checkOpts)
 	for _, tc := range refused {
 		wantErr(t, c.Write(tc.req), tc.err)
-		r, err := c.Read(tc.req)
-		if err != nil || r == nil {
+		r, err := read(c, tc.req)
+		if err != nil {
 			t.Fatalf("%s: read of a refused request = %v, %v", tc.name, r, err)
 		}
 		wantErr(t, r.Err, tc.err)

@@ -1,120 +1,112 @@
 package redis
 
 import (
-	"errors"
+	"bufio"
 	"net"
 	"sync"
 	"time"
 
-	redigo "github.com/gomodule/redigo/redis"
 	"github.com/herd-go/herd/backends"
 	"github.com/herd-go/herd/messages"
 )
 
-// conn is one connection to one redis node. redigo encodes commands and
-// parses replies; conn decides what each reply means and whether the
-// connection is still in step.
+// Buffer sizes of a connection. Commands are written into a buffer of
+// their own and reach the socket on Flush, or sooner when a large value
+// fills it. Replies are read through a buffer; a bulk string larger than
+// it is read straight into the value's own slice.
+const (
+	readBufferSize  = 16 << 10
+	writeBufferSize = 16 << 10
+)
+
+// conn is one connection to one redis node. The encoder writes commands
+// into a buffer, Flush sends them, and the reader parses their replies in
+// the order they were written.
 type conn struct {
 	opts *Options
-	nc   net.Conn    // the socket; herd's deadlines are set on it
-	rc   redigo.Conn // redigo's view of the socket, through sockIO
-	g    *guard      // the guard every byte redigo reads has passed
-	once sync.Once   // Close closes nc once
-	err  error       // the result of that Close
-
-	received uint64 // replies redigo's Receive has returned whole
+	nc   net.Conn // the socket; herd's deadlines are set on it
+	enc  encoder  // used by the goroutine that writes
+	rd   *reader  // used by the goroutine that reads
+	once sync.Once
+	err  error // the result of closing nc, once
 }
 
 var (
-	_ backends.Conn     = (*conn)(nil)
-	_ backends.Buffered = (*conn)(nil)
+	_ backends.Conn           = (*conn)(nil)
+	_ backends.Buffered       = (*conn)(nil)
+	_ backends.SplitDeadlines = (*conn)(nil)
+	_ backends.Waiter         = (*conn)(nil)
 )
 
-// newConn wraps an open socket. redigo gets zero timeouts and a socket
-// whose SetReadDeadline does nothing, so that the deadline herd sets with
-// SetDeadline is the only one. The socket's guard bounds replies by the
-// resolved opts.MaxValueSize.
+// newConn wraps an open socket. Its reader bounds replies by the resolved
+// opts.MaxValueSize.
 func newConn(opts *Options, nc net.Conn) *conn {
-	g := newGuard(opts.MaxValueSize)
-	rc := redigo.NewConn(sockIO{Conn: nc, g: g}, 0, 0)
-	return &conn{opts: opts, nc: nc, rc: rc, g: g}
+	return &conn{
+		opts: opts,
+		nc:   nc,
+		enc:  encoder{w: bufio.NewWriterSize(nc, writeBufferSize)},
+		rd:   newReader(nc, readBufferSize, opts.MaxValueSize),
+	}
 }
 
 // Write checks req and buffers its commands. A request that fails the
-// check is refused before anything is buffered.
+// check is refused with its typed error before anything is buffered, and
+// the connection stays usable. A value larger than the buffer starts to go
+// out before Flush; a failure to send it wraps messages.ErrConnection or
+// ErrTimeout, and the connection must be closed.
 func (c *conn) Write(req messages.Request) error {
 	if err := c.opts.check(req); err != nil {
 		return err
 	}
-	for _, cmd := range commandsFor(req) {
-		if err := c.rc.Send(cmd.name, cmd.args...); err != nil {
-			return classify(err)
-		}
+	if err := c.enc.encode(req); err != nil {
+		return ioError("write", err)
 	}
 	return nil
 }
 
 // Flush sends everything buffered.
 func (c *conn) Flush() error {
-	if err := c.rc.Flush(); err != nil {
-		return classify(err)
+	if err := c.enc.w.Flush(); err != nil {
+		return ioError("write", err)
 	}
 	return nil
 }
 
-// Read receives the replies to req's commands, all of them even if one is
-// a redis error reply, so that the next Read starts at the next request.
-func (c *conn) Read(req messages.Request) (*messages.Reply, error) {
+// Read reads the replies to req's commands into into. A request that
+// Write refused gets its refusal in into.Err, and nothing is read: nothing
+// of it is on the wire. Once a read has failed, every later one fails the
+// same way, since the stream is out of step.
+func (c *conn) Read(req messages.Request, into *messages.Reply) error {
 	if err := c.opts.check(req); err != nil {
-		// Write refused req, so nothing of it is on the wire.
-		return messages.ErrorReply(err), nil
+		into.Err = err
+		return nil
 	}
-	vals := make([]any, len(commandsFor(req)))
-	for i := range vals {
-		v, err := c.receive()
-		if err != nil {
-			return nil, err
-		}
-		vals[i] = v
+	if c.rd.err == nil {
+		c.rd.err = c.rd.decode(req, into)
 	}
-	return decode(req, vals)
+	return c.rd.err
 }
 
-// receive reads one reply and counts it. A redis error reply is a value
-// like any other reply: it ended cleanly and the connection is still in
-// step. Any other error is classified and means the connection must be
-// closed.
-func (c *conn) receive() (any, error) {
-	v, err := c.rc.Receive()
-	var re redigo.Error
-	switch {
-	case errors.As(err, &re):
-		v = re
-	case err != nil:
-		return nil, classify(err)
+// Wait waits until a reply's first byte has arrived, without reading it.
+// It implements backends.Waiter.
+func (c *conn) Wait() error {
+	if c.rd.err != nil {
+		return c.rd.err
 	}
-	c.received++
-	return v, nil
+	if _, err := c.rd.r.Peek(1); err != nil {
+		return ioError("read", err)
+	}
+	return nil
 }
 
-// Buffered reports bytes that have arrived beyond the replies read so
-// far, which redigo holds in its own buffer, out of herd's sight. The
-// guard has seen them: it counts the top-level replies it let through and
-// the bytes of one in progress, and receive counts the replies redigo
-// returned, one per Receive (a Touch that removes the TTL takes two).
-// Buffered is zero exactly when the counts agree and no reply is in
-// progress. Otherwise it is a lower bound on the bytes waiting: exact for a
-// reply partly received, three (the shortest reply) for each whole one.
-func (c *conn) Buffered() int { return c.g.unread(c.received) }
+// Buffered returns how many bytes have arrived beyond the replies read so
+// far. It implements backends.Buffered. The reader takes exactly one reply
+// per command from its buffer, so whatever is left there belongs to no
+// reply read yet.
+func (c *conn) Buffered() int { return c.rd.r.Buffered() }
 
 // SetDeadline bounds the next writes and reads.
 func (c *conn) SetDeadline(t time.Time) error { return c.nc.SetDeadline(t) }
-
-// Close closes the connection. Later calls return the first call's result.
-func (c *conn) Close() error {
-	c.once.Do(func() { c.err = c.nc.Close() })
-	return c.err
-}
 
 // SetReadDeadline bounds the next reads. It implements
 // backends.SplitDeadlines.
@@ -122,3 +114,9 @@ func (c *conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(
 
 // SetWriteDeadline bounds the next writes.
 func (c *conn) SetWriteDeadline(t time.Time) error { return c.nc.SetWriteDeadline(t) }
+
+// Close closes the connection. Later calls return the first call's result.
+func (c *conn) Close() error {
+	c.once.Do(func() { c.err = c.nc.Close() })
+	return c.err
+}

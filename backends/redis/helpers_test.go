@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -46,11 +47,38 @@ func call(t *testing.T, c backends.Conn, req messages.Request) *messages.Reply {
 	if err := c.Flush(); err != nil {
 		t.Fatalf("flush: %v", err)
 	}
-	r, err := c.Read(req)
+	r, err := read(c, req)
 	if err != nil {
 		t.Fatalf("read %T: %v", req, err)
 	}
 	return r
+}
+
+// read reads req's reply into a zeroed Reply, as a worker does, and
+// returns that Reply.
+func read(c backends.Conn, req messages.Request) (*messages.Reply, error) {
+	var r messages.Reply
+	err := c.Read(req, &r)
+	return &r, err
+}
+
+// exchange writes req, flushes and reads its reply.
+func exchange(c backends.Conn, req messages.Request) (*messages.Reply, error) {
+	if err := c.Write(req); err != nil {
+		return nil, err
+	}
+	if err := c.Flush(); err != nil {
+		return nil, err
+	}
+	return read(c, req)
+}
+
+// untouched fails the test if a Read that failed wrote into its Reply.
+func untouched(t *testing.T, r *messages.Reply) {
+	t.Helper()
+	if !reflect.DeepEqual(*r, messages.Reply{}) {
+		t.Errorf("reply %+v filled beside the error", r)
+	}
 }
 
 // waitFor polls cond until it holds, failing the test after testTimeout.

@@ -35,7 +35,7 @@ type Options struct {
 	MaxKeySize int
 	// MaxValueSize is the largest value accepted, in bytes, and with 1 MiB
 	// more the most a reply may announce ahead of its data (see the
-	// package's section on the reply guard). Zero value:
+	// package's section on the reply bounds). Zero value:
 	// DefaultMaxValueSize (32 MiB).
 	MaxValueSize int
 }

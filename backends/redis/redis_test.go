@@ -199,7 +199,7 @@ func TestPipeline(t *testing.T) {
 		t.Fatalf("flush: %v", err)
 	}
 	for _, s := range steps {
-		r, err := c.Read(s.req)
+		r, err := read(c, s.req)
 		if err != nil {
 			t.Fatalf("read %s: %v", s.name, err)
 		}

@@ -1,0 +1,68 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+
+	"github.com/herd-go/herd/messages"
+)
+
+// ServerError is an error reply from redis, such as "WRONGTYPE Operation
+// against a key holding the wrong kind of value". It wraps
+// messages.ErrServer. The reply ended cleanly, so the connection is still
+// in step: it arrives in a Reply's Err, or as an element of a Do's Result
+// when redis nests it in an array (as EXEC does).
+type ServerError struct {
+	// Text is redis's line as sent, without the leading '-' and the
+	// "\r\n", such as "ERR unknown command 'NOSUCH'".
+	Text string
+}
+
+// Error returns redis's text behind herd's prefix.
+func (e *ServerError) Error() string { return messages.ErrServer.Error() + ": " + e.Text }
+
+// Unwrap returns messages.ErrServer.
+func (e *ServerError) Unwrap() error { return messages.ErrServer }
+
+// clipLen is how much of a command or a reply an error message quotes.
+const clipLen = 32
+
+// clip shortens s for quoting in an error message.
+func clip[S ~string | ~[]byte](s S) string {
+	if len(s) <= clipLen {
+		return string(s)
+	}
+	return string(s[:clipLen]) + "..."
+}
+
+// protocolError reports a reply that broke RESP or one of herd's bounds:
+// the connection is out of step and must be closed.
+func protocolError(format string, args ...any) error {
+	return fmt.Errorf("%w: redis: "+format, append([]any{messages.ErrProtocol}, args...)...)
+}
+
+// ioError classifies a failure of the socket during op: a timeout wraps
+// messages.ErrTimeout, anything else messages.ErrConnection. Both mean the
+// connection must be closed.
+func ioError(op string, err error) error {
+	switch {
+	case isTimeout(err):
+		return fmt.Errorf("%w: redis %s: %w", messages.ErrTimeout, op, err)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%w: redis %s: connection closed by server: %w",
+			messages.ErrConnection, op, err)
+	}
+	return fmt.Errorf("%w: redis %s: %w", messages.ErrConnection, op, err)
+}
+
+// isTimeout reports whether err is a deadline passing.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) ||
+		errors.Is(err, context.DeadlineExceeded) ||
+		(errors.As(err, &ne) && ne.Timeout())
+}
