@@ -32,11 +32,13 @@ type Conn interface {
 	// Flush sends everything buffered.
 	Flush() error
 	// Read reads the reply to req, the oldest request written and not yet
-	// read. Protocol-level outcomes (a miss, a server error reply) come
-	// back in the Reply's Err with a nil error. A non-nil error means the
-	// connection is out of step or broken and must be closed; it wraps
-	// messages.ErrConnection, ErrProtocol or ErrTimeout.
-	Read(req messages.Request) (*messages.Reply, error)
+	// read, into into, which the caller provides zeroed; herd reuses one
+	// Reply per connection, so Read must not keep it. Protocol-level
+	// outcomes (a miss, a server error reply) go in the Reply's Err with a
+	// nil error. A non-nil error means the connection is out of step or
+	// broken and must be closed; it wraps messages.ErrConnection,
+	// ErrProtocol or ErrTimeout.
+	Read(req messages.Request, into *messages.Reply) error
 	// SetDeadline bounds the next writes and reads, as net.Conn does.
 	SetDeadline(t time.Time) error
 	// Close closes the connection.
@@ -57,4 +59,13 @@ type Buffered interface {
 type SplitDeadlines interface {
 	SetReadDeadline(t time.Time) error
 	SetWriteDeadline(t time.Time) error
+}
+
+// Waiter is implemented by a Conn that can wait for the first byte of the
+// next reply without consuming it. With nothing in flight, herd's reader
+// then waits on the connection itself: a request going out wakes no
+// goroutine, and a connection the server closes while idle is noticed at
+// once. Wait obeys the read deadline and returns errors as Read does.
+type Waiter interface {
+	Wait() error
 }

@@ -22,24 +22,56 @@ type Call struct {
 	to       Replier
 	answered atomic.Bool
 	timer    atomic.Pointer[time.Timer]
+	reply    Reply // what FinishFrom delivers, so that answering allocates nothing
 }
 
 // NewCall returns a call whose reply goes to r.
 func NewCall(req Request, deadline time.Time, r Replier) *Call {
-	return &Call{Request: req, Deadline: deadline, to: r}
+	c := &Call{}
+	c.Init(req, deadline, r)
+	return c
+}
+
+// Init readies a Call that is part of a larger value, such as a struct
+// that holds the call and its request in one allocation. It must be called
+// once, before the call is sent; a Call is never reused.
+func (c *Call) Init(req Request, deadline time.Time, r Replier) {
+	c.Request, c.Deadline, c.to = req, deadline, r
 }
 
 // Finish answers the call with r, stamping r with the request it answers. It
 // reports false, and delivers nothing, if the call was already answered.
 func (c *Call) Finish(r *Reply) bool {
+	if !c.claim() {
+		return false
+	}
+	r.Request = c.Request
+	c.to.Reply(r)
+	return true
+}
+
+// FinishFrom answers the call with a copy of *r, kept in the call itself,
+// and reports whether it did. The copy is made only by the one who answers,
+// so r may be reused at once: a connection reads every reply into the same
+// Reply and hands each to its call this way.
+func (c *Call) FinishFrom(r *Reply) bool {
+	if !c.claim() {
+		return false
+	}
+	c.reply = *r
+	c.reply.Request = c.Request
+	c.to.Reply(&c.reply)
+	return true
+}
+
+// claim makes the caller the one who answers c, if nobody has yet.
+func (c *Call) claim() bool {
 	if !c.answered.CompareAndSwap(false, true) {
 		return false
 	}
 	if t := c.timer.Load(); t != nil {
 		t.Stop()
 	}
-	r.Request = c.Request
-	c.to.Reply(r)
 	return true
 }
 

@@ -172,7 +172,7 @@ func writeRead(t *testing.T, c *conn, req messages.Request) (*messages.Reply, er
 	if err := c.Flush(); err != nil {
 		t.Fatalf("Flush: %v", err)
 	}
-	return c.Read(req)
+	return readReply(c, req)
 }
 
 // TestServerErrorLines: SERVER_ERROR and CLIENT_ERROR end a reply cleanly;
@@ -209,7 +209,7 @@ func TestServerErrorLines(t *testing.T) {
 				t.Fatalf("reply error %#v, want ServerError with line %q", rep.Err, tt.line)
 			}
 			// The fake sent STORED after the error line: it must be next.
-			next, err := c.Read(&messages.Set{})
+			next, err := readReply(c, &messages.Set{})
 			if err != nil || next.Err != nil {
 				t.Fatalf("next reply out of step: %v %v", err, next)
 			}

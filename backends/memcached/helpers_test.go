@@ -43,7 +43,7 @@ func roundTrip(t *testing.T, c *conn, req messages.Request) *messages.Reply {
 	if err := c.Flush(); err != nil {
 		t.Fatalf("Flush: %v", err)
 	}
-	rep, err := c.Read(req)
+	rep, err := readReply(c, req)
 	if err != nil {
 		t.Fatalf("Read(%#v): %v", req, err)
 	}
@@ -143,4 +143,22 @@ func wantErr(t *testing.T, what string, err, target error) {
 	if !errors.Is(err, target) {
 		t.Fatalf("%s: got error %v, want one wrapping %v", what, err, target)
 	}
+}
+
+// read reads the reply to req into a new Reply.
+func (p *parser) read(req messages.Request) (*messages.Reply, error) {
+	rep := &messages.Reply{}
+	if err := p.readInto(req, rep); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// readReply reads the reply to req from c into a new Reply.
+func readReply(c *conn, req messages.Request) (*messages.Reply, error) {
+	rep := &messages.Reply{}
+	if err := c.Read(req, rep); err != nil {
+		return nil, err
+	}
+	return rep, nil
 }

@@ -39,70 +39,74 @@ var (
 	touchOutcomes  = []outcome{{"TOUCHED", nil}, {"NOT_FOUND", messages.ErrMiss}}
 )
 
-// read reads the reply to req. A protocol-level outcome comes back in the
-// Reply's Err; a non-nil error means the stream is out of step or broken.
-func (p *parser) read(req messages.Request) (*messages.Reply, error) {
+// readInto reads the reply to req into rep. A protocol-level outcome goes
+// in rep.Err; a non-nil error means the stream is out of step or broken.
+func (p *parser) readInto(req messages.Request, rep *messages.Reply) error {
 	switch r := req.(type) {
 	case *messages.Get:
-		return p.readGet(r.Key)
+		return p.readGet(r.Key, rep)
 	case *messages.GetMulti:
-		return p.readGetMulti(r.Keys)
+		return p.readGetMulti(r.Keys, rep)
 	case *messages.Set:
-		return p.readStatus(setOutcomes)
+		return p.readStatus(setOutcomes, rep)
 	case *messages.Delete:
-		return p.readStatus(deleteOutcomes)
+		return p.readStatus(deleteOutcomes, rep)
 	case *messages.Touch:
-		return p.readStatus(touchOutcomes)
+		return p.readStatus(touchOutcomes, rep)
 	case *messages.Incr:
-		return p.readIncr()
+		return p.readIncr(rep)
 	}
 	// Nothing was written for such a request, so whatever comes next
 	// belongs to another: the caller has lost track of the stream.
-	return nil, fmt.Errorf("%w: %w: no memcached reply to read for %T",
+	return fmt.Errorf("%w: %w: no memcached reply to read for %T",
 		messages.ErrProtocol, messages.ErrUnsupported, req)
 }
 
 // readStatus reads a one-line reply and maps it through outcomes.
-func (p *parser) readStatus(outcomes []outcome) (*messages.Reply, error) {
+func (p *parser) readStatus(outcomes []outcome, rep *messages.Reply) error {
 	line, err := p.line()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, o := range outcomes {
 		if string(line) == o.line {
-			return &messages.Reply{Err: o.err}, nil
+			rep.Err = o.err
+			return nil
 		}
 	}
-	return unexpected(line)
+	return unexpected(line, rep)
 }
 
 // readIncr reads the reply to incr or decr: the new value, or NOT_FOUND.
 // Old servers pad the number with spaces after a decr shortens it. memcached
 // counters are unsigned 64-bit; one beyond math.MaxInt64 cannot be carried
 // in Reply.Int and is treated as an unexpected reply.
-func (p *parser) readIncr() (*messages.Reply, error) {
+func (p *parser) readIncr(rep *messages.Reply) error {
 	line, err := p.line()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if string(line) == "NOT_FOUND" {
-		return &messages.Reply{Err: messages.ErrMiss}, nil
+		rep.Err = messages.ErrMiss
+		return nil
 	}
 	if n, ok := parseUint(bytes.TrimRight(line, " "), math.MaxInt64); ok {
-		return &messages.Reply{Int: int64(n)}, nil
+		rep.Int = int64(n)
+		return nil
 	}
-	return unexpected(line)
+	return unexpected(line, rep)
 }
 
 // unexpected handles a line that is none of the replies the request
-// expects: a server error line ends the reply cleanly; anything else,
-// including a bare ERROR (the server did not know the command), means the
-// stream is out of step.
-func unexpected(line []byte) (*messages.Reply, error) {
+// expects: a server error line ends the reply cleanly, in rep.Err; anything
+// else, including a bare ERROR (the server did not know the command), means
+// the stream is out of step.
+func unexpected(line []byte, rep *messages.Reply) error {
 	if err := serverError(line); err != nil {
-		return &messages.Reply{Err: err}, nil
+		rep.Err = err
+		return nil
 	}
-	return nil, protocolError("unexpected reply %q", clip(line))
+	return protocolError("unexpected reply %q", clip(line))
 }
 
 // serverError returns a *ServerError if line is a SERVER_ERROR or

@@ -153,7 +153,7 @@ func TestGetMultiLarge(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < len(keys); i += 2 {
-		if rep, err := c.Read(&messages.Set{}); err != nil || rep.Err != nil {
+		if rep, err := readReply(c, &messages.Set{}); err != nil || rep.Err != nil {
 			t.Fatalf("set %d: %v %v", i, err, rep.Err)
 		}
 	}
@@ -182,7 +182,7 @@ func TestPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, r := range reqs {
-		rep, err := c.Read(r)
+		rep, err := readReply(c, r)
 		if err != nil || rep.Err != nil {
 			t.Fatalf("reply %d: %v %v", i, err, rep.Err)
 		}

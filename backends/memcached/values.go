@@ -16,25 +16,24 @@ type valueLine struct {
 }
 
 // readGet reads the reply to "gets <key>": one hit or none, then END.
-func (p *parser) readGet(key string) (*messages.Reply, error) {
-	rep := &messages.Reply{Err: messages.ErrMiss}
+func (p *parser) readGet(key string, rep *messages.Reply) error {
+	rep.Err = messages.ErrMiss
 	keys := [1]string{key}
 	end, err := p.readItems(keys[:], func(_ int, it messages.Item) {
 		rep.Value, rep.Flags, rep.CAS, rep.Err = it.Value, it.Flags, it.CAS, nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if end != nil {
 		rep.Err = end
 	}
-	return rep, nil
+	return nil
 }
 
 // readGetMulti reads the reply to "gets k1 k2 ...": the hits go into
 // Reply.Items by key; a miss is simply absent.
-func (p *parser) readGetMulti(keys []string) (*messages.Reply, error) {
-	rep := &messages.Reply{}
+func (p *parser) readGetMulti(keys []string, rep *messages.Reply) error {
 	end, err := p.readItems(keys, func(i int, it messages.Item) {
 		if rep.Items == nil {
 			rep.Items = make(map[string]messages.Item)
@@ -42,10 +41,10 @@ func (p *parser) readGetMulti(keys []string) (*messages.Reply, error) {
 		rep.Items[keys[i]] = it
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rep.Err = end
-	return rep, nil
+	return nil
 }
 
 // readItems reads a gets reply up to its last line, calling hit with each
