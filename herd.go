@@ -147,15 +147,30 @@ func (h *Herd) Stop() error { return h.rt.Stop() }
 // earlier of ctx's deadline and Config.RequestTimeout from now. It never
 // returns nil.
 func (h *Herd) Send(ctx context.Context, req messages.Request) *messages.Reply {
+	return h.call(ctx, new(messages.Call), req)
+}
+
+// call sends req as c, which it readies, and waits for the reply. The
+// client's methods pass a call allocated together with its request, so that
+// a request costs one allocation of herd's own.
+func (h *Herd) call(ctx context.Context, c *messages.Call, req messages.Request) *messages.Reply {
 	deadline, hasDeadline := ctx.Deadline()
 	limit := time.Now().Add(h.rt.Config().RequestTimeout)
 	if !hasDeadline || limit.Before(deadline) {
 		deadline = limit
 	}
-	ch := make(messages.ChanReplier, 1)
-	call := messages.NewCall(req, deadline, ch)
-	h.rt.Dispatch(call)
-	return wait(ctx, call, ch, deadline)
+	ch := getReplyChan()
+	c.Init(req, deadline, ch)
+	h.rt.Dispatch(c)
+	r := wait(ctx, c, ch, deadline)
+	putReplyChan(ch) // the one reply c will ever send has been taken
+	return r
+}
+
+// callWith is a call and its request in one allocation.
+type callWith[R any] struct {
+	call messages.Call
+	req  R
 }
 
 // wait returns the call's reply, or gives up at the deadline or when ctx
@@ -180,6 +195,20 @@ func wait(ctx context.Context, call *messages.Call, ch messages.ChanReplier,
 	}
 	return <-ch
 }
+
+// replyChans recycles the callers' reply channels. A call sends exactly
+// one reply, so once the caller has taken it the channel is empty and
+// nothing will send on it again.
+var replyChans sync.Pool
+
+func getReplyChan() messages.ChanReplier {
+	if ch, ok := replyChans.Get().(messages.ChanReplier); ok {
+		return ch
+	}
+	return make(messages.ChanReplier, 1)
+}
+
+func putReplyChan(ch messages.ChanReplier) { replyChans.Put(ch) }
 
 // timers recycles the callers' deadline timers: one per call would cost
 // three allocations on the hot path. Since Go 1.23 a stopped timer's

@@ -218,13 +218,18 @@ func (p crashParent) Receive(ctx actor.Context) {
 	}
 }
 
+// quietSystem returns an actor system that logs nothing.
+func quietSystem() *actor.ActorSystem {
+	return actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(slog.DiscardHandler)
+	}))
+}
+
 // spawnCrashing starts a parent with strategy s over a crashing child in a
 // quiet actor system, and stops both when the test ends.
 func spawnCrashing(t *testing.T, s actor.SupervisorStrategy) (*actor.ActorSystem, crashParent) {
 	t.Helper()
-	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(slog.DiscardHandler)
-	}))
+	sys := quietSystem()
 	p := crashParent{log: &startLog{}, stopped: make(chan struct{})}
 	props := actor.PropsFromProducer(func() actor.Actor { return p }, actor.WithSupervisor(s))
 	pid := sys.Root.Spawn(props)

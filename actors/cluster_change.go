@@ -60,10 +60,10 @@ func (c *cluster) admit(ctx actor.Context, next []routing.Node, added, removed [
 // name, the new one takes the name with the epoch appended, so a node that
 // leaves and comes straight back never waits for its old pool.
 func (c *cluster) spawnPool(ctx actor.Context, addr string) *actor.PID {
-	h, queued := c.health[addr], newPending()
-	props := actor.PropsFromProducer(func() actor.Actor { return newPool(c.rt, addr, h, queued) },
+	h, box := c.health[addr], newMailbox(nil, nil)
+	props := actor.PropsFromProducer(func() actor.Actor { return newPool(c.rt, addr, h, box) },
 		actor.WithSupervisor(c.rt.strategy(c.rt.cfg.PoolStrategy)),
-		actor.WithMailbox(actor.Unbounded(queued)))
+		actor.WithMailbox(box.producer()))
 	pid, err := ctx.SpawnNamed(props, addr)
 	if errors.Is(err, actor.ErrNameExists) {
 		pid, err = ctx.SpawnNamed(props, addr+"~"+strconv.FormatUint(c.epoch+1, 10))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -25,6 +26,11 @@ type nodeState struct {
 	nextDial time.Time // no dial before this
 	backoff  time.Duration
 	lost     bool // the node is unreachable and that has been logged
+
+	// restarting is set when the pool restarts: its workers then answer
+	// the calls on their connections at once instead of waiting for the
+	// replies.
+	restarting atomic.Bool
 }
 
 // mayDial reports whether a dial may go ahead now, or else the last

@@ -14,8 +14,9 @@ import (
 
 // Dispatch is herd's front door, used by the Go client and by the
 // supervisor for requests sent as messages. It checks the request, looks its
-// key up in the current snapshot and sends the call to the owning node's
-// pool. A call that cannot be routed is answered at once with an error:
+// key up in the current snapshot and sends the call to one of the owning
+// node's workers, in turn (or to its pool, while the pool has no workers to
+// offer). A call that cannot be routed is answered at once with an error:
 // nothing is dropped.
 func (r *Runtime) Dispatch(call *messages.Call) {
 	if call.Deadline.IsZero() {
@@ -40,6 +41,10 @@ func (r *Runtime) Dispatch(call *messages.Call) {
 	}
 	if err != nil {
 		call.Finish(&messages.Reply{Node: node, Err: err})
+		return
+	}
+	if w := snap.worker(node); w != nil {
+		w.box.deliver(call)
 		return
 	}
 	r.system.Load().Root.Send(pid, call)
@@ -124,6 +129,10 @@ func (r *Runtime) fanOut(call *messages.Call, req *messages.GetMulti) {
 		pid := snap.Pools[addr]
 		if pid == nil {
 			part.Fail(messages.ErrNodeGone)
+			continue
+		}
+		if w := snap.worker(addr); w != nil {
+			w.box.PostUserMessage(part)
 			continue
 		}
 		r.system.Load().Root.Send(pid, part)

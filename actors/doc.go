@@ -13,15 +13,21 @@
 // A request becomes a *messages.Call that holds its deadline and reply path.
 // Runtime.Dispatch, the front door, checks it with the backend (a bad key
 // never reaches a server), finds the owner of its key in the current
-// Snapshot, and sends the call to that node's pool, which passes it to its
-// workers in turn. The worker writes the request into its connection's
+// Snapshot, and hands the call to one of that node's workers in turn: the
+// pool publishes its workers in the node's health record while it runs, so
+// the front door reaches a worker without a hop through the pool. While the
+// pool restarts or retires it publishes none, and calls go to the pool,
+// which answers them. The worker writes the request into its connection's
 // buffer, which is flushed when the worker's mailbox runs dry, so calls that
 // queue for a worker share one write; the connection's reader goroutine
-// reads the replies in order and answers the calls (see pipe). The Go client calls Dispatch from the
-// caller's goroutine and waits on a channel; an actor sends the request to
-// the supervisor, which calls Dispatch with a reply path to the sender.
-// Neither path messages the cluster actor, so requests keep flowing while
-// it polls or restarts.
+// reads the replies in order and answers the calls (see pipe). A caller that
+// finds its worker idle, with nothing in flight, runs the worker for its own
+// call on its own goroutine (mailbox.deliver): a lone caller writes its
+// request itself. The Go client calls Dispatch from the caller's goroutine
+// and waits on a channel; an actor sends the request to the supervisor,
+// which calls Dispatch with a reply path to the sender. Neither path
+// messages the cluster actor, so requests keep flowing while it polls or
+// restarts.
 //
 // # Membership
 //
@@ -35,13 +41,16 @@
 //
 // # Never dropped
 //
-// Every call is answered exactly once (messages.Call.Finish). A call that
-// reaches a stopped pool or worker is answered by the runtime's dead-letter
-// handler with ErrNodeGone. protoactor drops what is left in a stopped
-// actor's mailbox, so a pool answers the calls still queued in its workers
-// when it restarts or stops, and those still in its own mailbox when it
-// stops. Whatever slips past all of that is answered at its deadline, by
-// the caller's wait or by the call's timer.
+// Every call is answered exactly once (messages.Call.Finish). Pools and
+// workers have herd's own mailbox (mailbox.go): when its actor stops, it
+// answers the calls left in it, and every call posted to it afterwards, with
+// ErrNodeGone (ErrClosed when the herd stops), where protoactor would drop
+// them. A call that reaches an actor already gone from the registry is
+// answered by the runtime's dead-letter handler. A pool that restarts makes
+// its workers answer the calls on their connections at once; one that
+// stops with its node or its herd lets them finish. Whatever slips past all
+// of that is answered at its deadline, by the caller's wait or by the
+// call's timer.
 //
 // # Node health
 //

@@ -1,14 +1,19 @@
 package actors
 
 import (
+	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
 )
 
 // health is what herd knows of one node's state. The cluster actor creates
 // it with the node's pool and keeps it across pool restarts; workers count
-// failures and successes into it; the pool marks the node up after a probe;
-// the front door reads it on every request. All of it is atomic.
+// failures and successes into it; the pool marks the node up after a probe,
+// and publishes its workers in it, so that the front door sends each call
+// straight to a worker. The front door reads it on every request. All of it
+// is atomic.
 //
 // The hysteresis: threshold failures in a row mark the node down, one
 // successful probe marks it up, and a success in between resets the count.
@@ -19,6 +24,37 @@ type health struct {
 	failures atomic.Int32
 	since    atomic.Int64 // unix nanoseconds of the last change of state
 	lastErr  atomic.Value // error, the failure that marked it down
+
+	workers atomic.Pointer[[]workerRef] // the pool's, while it runs
+	turn    atomic.Uint32               // picks the next worker
+}
+
+// workerRef is a worker as callers reach it: its PID, and its mailbox, to
+// which a caller hands its call directly.
+type workerRef struct {
+	pid *actor.PID
+	box *mailbox
+}
+
+// publish makes workers the ones callers send to; nil sends callers to the
+// pool instead, which answers for a pool that is retiring or restarting.
+func (h *health) publish(workers []workerRef) {
+	if len(workers) == 0 {
+		h.workers.Store(nil)
+		return
+	}
+	ws := slices.Clone(workers)
+	h.workers.Store(&ws)
+}
+
+// worker returns the next worker in turn, or nil if the pool publishes
+// none.
+func (h *health) worker() *workerRef {
+	ws := h.workers.Load()
+	if ws == nil {
+		return nil
+	}
+	return &(*ws)[int(h.turn.Add(1)%uint32(len(*ws)))]
 }
 
 func newHealth(threshold int) *health {

@@ -36,11 +36,22 @@ type pipe struct {
 	flushBy   time.Time   // the latest deadline among unflushed requests
 	closed    atomic.Bool // the connection is closed
 
-	inflight chan sent             // written, reply not read; only the worker sends and closes
-	failure  error                 // why the reader stopped; written before broken is set
-	writeErr atomic.Pointer[error] // why a write failed, if one did
-	broken   atomic.Bool
-	done     chan struct{} // closed when the reader has answered everything
+	inflight   chan sent             // written, reply not read; only the worker sends and closes
+	failure    error                 // why the reader stopped; written before broken is set
+	failedIdle bool                  // it stopped with nothing in flight; written before broken
+	writeErr   atomic.Pointer[error] // why a write failed, if one did
+	aborted    atomic.Pointer[error] // why the worker dropped its calls, if it did
+
+	// While nothing is in flight the reader waits on the connection itself
+	// (if the backend can: backends.Waiter), not on inflight, so that a
+	// request going in flight wakes no goroutine. qmu orders the reader's
+	// start of such a wait with the read deadline a sender then sets.
+	waiter  backends.Waiter // nil if the backend cannot wait so
+	qmu     sync.Mutex
+	waiting bool // the reader waits on the connection with nothing in flight
+	closing bool // close has begun
+	broken  atomic.Bool
+	done    chan struct{} // closed when the reader has answered everything
 }
 
 // sent is a call on the wire and when its request was written.
@@ -49,10 +60,19 @@ type sent struct {
 	at   time.Time
 }
 
-// pipeBroken tells a worker that its pipe's reader stopped on err.
+// pipeBroken tells a worker that its pipe's reader stopped on err; idle if
+// nothing was in flight when the connection failed.
 type pipeBroken struct {
 	pipe *pipe
 	err  error
+	idle bool
+}
+
+// quiet reports whether the worker may just redial: after a timeout, or a
+// failure while nothing was in flight (the server closed a connection it
+// was asked nothing on). Anything else fails the worker.
+func (b *pipeBroken) quiet() bool {
+	return b.idle || errors.Is(b.err, messages.ErrTimeout)
 }
 
 // flushEvery bounds how many requests wait in the buffer while the mailbox
@@ -68,6 +88,11 @@ func newPipe(w *worker, ctx actor.Context, conn backends.Conn) *pipe {
 		tell:     func(msg any) { root.Send(self, msg) },
 		fail:     func(err error) { w.failedAsync(root, err) },
 		inflight: make(chan sent, maxInflight), done: make(chan struct{})}
+	if wt, ok := conn.(backends.Waiter); ok {
+		if _, split := conn.(backends.SplitDeadlines); split {
+			p.waiter = wt
+		}
+	}
 	w.rt.background.Add(1)
 	go p.read(w.health)
 	return p
@@ -79,6 +104,16 @@ func (p *pipe) send(call *messages.Call) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.inflight <- sent{call: call, at: time.Now()}
+	if p.waiter != nil {
+		p.qmu.Lock()
+		if p.waiting {
+			// The reader waits on the connection with no deadline: the
+			// call's deadline now bounds that wait.
+			p.waiting = false
+			_ = p.setReadDeadline(call.Deadline)
+		}
+		p.qmu.Unlock()
+	}
 	// A large request goes to the socket from inside Write, so the write
 	// deadline must cover it before Write, not only at the next flush.
 	if call.Deadline.After(p.flushBy) {
@@ -141,6 +176,7 @@ func (p *pipe) shut() {
 func (p *pipe) close() {
 	p.flush()
 	close(p.inflight)
+	p.wake()
 	timer := time.NewTimer(p.rt.cfg.StopTimeout)
 	defer timer.Stop()
 	select {
@@ -152,6 +188,31 @@ func (p *pipe) close() {
 		<-p.done
 	}
 	p.shut()
+}
+
+// abort ends the pipe without waiting for replies: every call in flight
+// gets err at once. A worker whose pool restarts aborts; one that stops
+// with its herd or its node closes, and serves what it has.
+func (p *pipe) abort(err error) {
+	p.aborted.Store(&err)
+	p.shut() // the reader's read fails, and it answers with err
+	close(p.inflight)
+	p.wake()
+	<-p.done
+}
+
+// wake ends a wait of the reader's on the connection, once the pipe is
+// closing.
+func (p *pipe) wake() {
+	if p.waiter == nil {
+		return
+	}
+	p.qmu.Lock()
+	defer p.qmu.Unlock()
+	p.closing = true
+	if p.waiting {
+		_ = p.setReadDeadline(time.Now())
+	}
 }
 
 func (p *pipe) setWriteDeadline(t time.Time) error {
@@ -173,40 +234,100 @@ func (p *pipe) setReadDeadline(t time.Time) error {
 func (p *pipe) read(h *health) {
 	defer p.rt.background.Done()
 	defer close(p.done)
-	for s := range p.inflight {
-		reply, err := p.readOne(s)
+	var reply messages.Reply // each reply is read here and copied into its call
+	for {
+		s, ok, err := p.next()
 		if err != nil {
+			p.stopIdle(err)
+			return
+		}
+		if !ok {
+			return
+		}
+		if err := p.readOne(s, &reply); err != nil {
 			p.stop(s, err, h)
 			return
 		}
 		h.success()
 		reply.Node = p.addr
-		s.call.Finish(reply)
+		s.call.FinishFrom(&reply)
+		reply = messages.Reply{}
 	}
+}
+
+// next returns the next call in flight, waiting for one; ok is false once
+// the pipe is closed and every call answered. An error means the
+// connection failed, or sent bytes, while nothing was in flight.
+func (p *pipe) next() (s sent, ok bool, err error) {
+	for {
+		select {
+		case s, ok = <-p.inflight:
+			return s, ok, nil
+		default:
+		}
+		if p.waiter == nil {
+			s, ok = <-p.inflight
+			return s, ok, nil
+		}
+		if err := p.await(); err != nil {
+			return sent{}, false, err
+		}
+	}
+}
+
+// await waits on the connection while nothing is in flight, until bytes
+// arrive, a call's deadline passes, or the pipe closes. Bytes with nothing
+// in flight, or a failure that no call or close explains, is an error.
+func (p *pipe) await() error {
+	p.qmu.Lock()
+	if len(p.inflight) > 0 || p.closing {
+		p.qmu.Unlock()
+		return nil
+	}
+	p.waiting = true
+	_ = p.setReadDeadline(time.Time{})
+	p.qmu.Unlock()
+	err := p.waiter.Wait()
+	p.qmu.Lock()
+	p.waiting = false
+	explained := len(p.inflight) > 0 || p.closing
+	p.qmu.Unlock()
+	switch {
+	case explained:
+		return nil // the call's read, or the close, takes it from here
+	case err != nil:
+		return err
+	}
+	return fmt.Errorf("%w: %d bytes from the node with nothing in flight",
+		messages.ErrProtocol, unread(p.conn))
 }
 
 // readOne reads the reply to s's request. Bytes left over once nothing
 // else is in flight answer no request: the connection is out of step.
-func (p *pipe) readOne(s sent) (reply *messages.Reply, err error) {
+func (p *pipe) readOne(s sent, reply *messages.Reply) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: backend panicked: %v", messages.ErrProtocol, r)
 		}
 	}()
 	if err := p.setReadDeadline(s.call.Deadline); err != nil {
-		return nil, fmt.Errorf("%w: %w", messages.ErrConnection, err)
+		return fmt.Errorf("%w: %w", messages.ErrConnection, err)
 	}
-	reply, err = p.conn.Read(s.call.Request)
+	err = p.conn.Read(s.call.Request, reply)
 	if err == nil && len(p.inflight) == 0 && unread(p.conn) > 0 {
-		return nil, fmt.Errorf("%w: %d bytes after the reply to %T",
+		return fmt.Errorf("%w: %d bytes after the reply to %T",
 			messages.ErrProtocol, unread(p.conn), s.call.Request)
 	}
-	return reply, err
+	return err
 }
 
 // stop ends the reader after err on s: s gets err, the calls behind it an
 // error saying the connection was reset, and the worker is told.
 func (p *pipe) stop(s sent, err error, h *health) {
+	if aerr := p.aborted.Load(); aerr != nil {
+		p.drop(s, *aerr)
+		return
+	}
 	if werr := p.writeErr.Load(); werr != nil {
 		err = *werr // the read failed because the write did
 	}
@@ -224,6 +345,33 @@ func (p *pipe) stop(s sent, err error, h *health) {
 		messages.ErrConnection, p.addr, err)
 	for rest := range p.inflight { // until the worker closes the pipe
 		rest.call.Finish(&messages.Reply{Node: p.addr, Err: behind})
+	}
+}
+
+// stopIdle ends the reader after the connection failed while nothing was
+// in flight (the server closed it, say). That is not held against the node:
+// the worker redials on its next call. Calls that went in flight since are
+// reset.
+func (p *pipe) stopIdle(err error) {
+	p.failure, p.failedIdle = err, true
+	p.broken.Store(true)
+	p.shut()
+	p.tell(&pipeBroken{pipe: p, err: err, idle: true})
+	behind := fmt.Errorf("%w: node %s: connection failed while idle (%v)",
+		messages.ErrConnection, p.addr, err)
+	rep := messages.Reply{Node: p.addr, Err: behind}
+	for rest := range p.inflight { // until the worker closes the pipe
+		rest.call.FinishFrom(&rep)
+	}
+}
+
+// drop answers s and every call behind it with err, for a pipe aborted.
+func (p *pipe) drop(s sent, err error) {
+	p.broken.Store(true)
+	rep := messages.Reply{Node: p.addr, Err: err}
+	s.call.FinishFrom(&rep)
+	for rest := range p.inflight {
+		rest.call.FinishFrom(&rep)
 	}
 }
 
@@ -245,18 +393,20 @@ func unread(conn backends.Conn) int {
 }
 
 // flusher flushes a worker's pipe when the worker's mailbox runs dry. It is
-// a protoactor mailbox middleware, made per worker and kept across its
-// restarts along with the mailbox.
+// made per worker and kept across its restarts along with the mailbox.
 type flusher struct {
 	pipe atomic.Pointer[pipe]
 }
 
-func (f *flusher) MailboxStarted()     {}
-func (f *flusher) MessagePosted(any)   {}
-func (f *flusher) MessageReceived(any) {}
+// quiet reports whether the worker's connection has nothing in flight: a
+// caller who finds it so is alone, and writes its request itself.
+func (f *flusher) quiet() bool {
+	p := f.pipe.Load()
+	return p != nil && len(p.inflight) == 0
+}
 
-// MailboxEmpty flushes whatever the worker wrote since the last flush.
-func (f *flusher) MailboxEmpty() {
+// flush flushes whatever the worker wrote since the last flush.
+func (f *flusher) flush() {
 	if p := f.pipe.Load(); p != nil {
 		p.flush()
 	}

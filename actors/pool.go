@@ -18,11 +18,10 @@ type pool struct {
 	health *health
 	node   *nodeState
 	probe  prober
-	queued *pending // calls in the pool's own mailbox
+	box    *mailbox // the pool's own
 
-	workers  []*actor.PID
-	next     int
-	inflight map[string][]*messages.Call // per worker id, in the order sent
+	workers []workerRef
+	next    int
 
 	retiring  bool // serving what is queued, then stopping
 	quiescent bool // restarting or stopping: children's ends are expected
@@ -32,8 +31,8 @@ type pool struct {
 // let the workers finish what they have queued, then stop.
 type retire struct{}
 
-func newPool(rt *Runtime, addr string, h *health, queued *pending) *pool {
-	return &pool{rt: rt, addr: addr, health: h, node: &nodeState{}, queued: queued}
+func newPool(rt *Runtime, addr string, h *health, box *mailbox) *pool {
+	return &pool{rt: rt, addr: addr, health: h, node: &nodeState{}, box: box}
 }
 
 func (p *pool) Receive(ctx actor.Context) {
@@ -55,28 +54,31 @@ func (p *pool) Receive(ctx actor.Context) {
 	case *messages.Crash:
 		panic(crash(ctx, msg))
 	case *actor.Restarting:
+		p.node.restarting.Store(true)
 		p.halt()
 		p.rt.log.Warn("pool restarting", "node", p.addr)
 	case *actor.Stopping:
 		p.halt()
 	case *actor.Stopped:
-		p.queued.failAll(p.goneErr())
+		p.box.close(p.goneErr())
 	}
 }
 
 func (p *pool) start(ctx actor.Context) {
-	p.workers = make([]*actor.PID, 0, p.rt.cfg.PoolSize)
+	p.workers = make([]workerRef, 0, p.rt.cfg.PoolSize)
 	for i := 0; i < p.rt.cfg.PoolSize; i++ {
 		fl := &flusher{}
+		box := newMailbox(fl.flush, fl.quiet)
 		props := actor.PropsFromProducer(func() actor.Actor {
-			return newWorker(p.rt, p.addr, i, p.node, p.health, fl)
-		}, actor.WithMailbox(actor.Unbounded(fl)))
+			return newWorker(p.rt, p.addr, i, p.node, p.health, fl, box)
+		}, actor.WithMailbox(box.producer()))
 		pid, err := ctx.SpawnNamed(props, "w"+strconv.Itoa(i))
 		if err != nil {
 			panic(fmt.Errorf("herd: pool %s: spawn worker: %w", p.addr, err))
 		}
-		p.workers = append(p.workers, pid)
+		p.workers = append(p.workers, workerRef{pid: pid, box: box})
 	}
+	p.health.publish(p.workers)
 	if p.health.isDown() {
 		p.probe.schedule(ctx, p.rt.cfg.ProbeInterval)
 	}
@@ -96,63 +98,26 @@ func (p *pool) route(ctx actor.Context, call *messages.Call) {
 		return
 	}
 	p.next = (p.next + 1) % len(p.workers)
-	w := p.workers[p.next]
-	p.track(w.Id, call)
-	ctx.Send(w, call)
+	ctx.Send(p.workers[p.next].pid, call)
 }
 
-// track remembers a call handed to a worker until it is answered, so that
-// if the worker stops with the call still in its mailbox (protoactor drops
-// such messages), the call gets an error now rather than a timeout later.
-// A worker answers its calls in order, so answered ones leave from the
-// front.
-func (p *pool) track(worker string, call *messages.Call) {
-	if p.inflight == nil {
-		p.inflight = make(map[string][]*messages.Call)
-	}
-	q := p.inflight[worker]
-	for len(q) > 0 && q[0].Answered() {
-		q[0] = nil
-		q = q[1:]
-	}
-	p.inflight[worker] = append(q, call)
-}
-
-// halt readies the pool for its workers' stop, on restart or stop: it
-// stops probing and answers every call still queued, since protoactor drops
-// what is left in a stopped worker's mailbox.
+// halt readies the pool for its workers' stop, on restart or stop: callers
+// stop sending to the workers, and probing stops. Each worker's mailbox
+// answers the calls it still holds when the worker stops.
 func (p *pool) halt() {
 	p.quiescent = true
+	p.health.publish(nil)
 	p.probe.stop()
-	for _, w := range p.workers {
-		p.orphaned(w)
-	}
-}
-
-// orphaned answers the calls a stopped worker left unanswered.
-func (p *pool) orphaned(worker *actor.PID) {
-	for _, call := range p.inflight[worker.Id] {
-		if !call.Answered() {
-			call.Fail(p.stoppedErr(worker))
-		}
-	}
-	delete(p.inflight, worker.Id)
-}
-
-func (p *pool) stoppedErr(worker *actor.PID) error {
-	if p.rt.Closed() {
-		return messages.ErrClosed
-	}
-	return fmt.Errorf("%w: %s: worker %s stopped (its pool restarting or stopping) "+
-		"before answering", messages.ErrNodeGone, p.addr, worker.Id)
 }
 
 // retire poisons each worker: the poison queues behind the calls the worker
-// already has, so those are served before it stops.
+// already has, so those are served before it stops. New calls come to the
+// pool, which answers them ErrNodeGone.
 func (p *pool) retire(ctx actor.Context) {
 	p.retiring = true
+	p.health.publish(nil)
 	for _, w := range p.workers {
-		ctx.Poison(w)
+		ctx.Poison(w.pid)
 	}
 	if len(p.workers) == 0 {
 		ctx.Stop(ctx.Self())
@@ -162,15 +127,17 @@ func (p *pool) retire(ctx actor.Context) {
 // workerStopped drops a stopped worker from rotation. A pool left without
 // workers, other than by retiring, fails: its supervisor decides what next.
 func (p *pool) workerStopped(ctx actor.Context, who *actor.PID) {
-	p.orphaned(who)
 	if p.quiescent {
 		return
 	}
 	for i, w := range p.workers {
-		if w.Equal(who) {
+		if w.pid.Equal(who) {
 			p.workers = append(p.workers[:i], p.workers[i+1:]...)
 			break
 		}
+	}
+	if !p.retiring {
+		p.health.publish(p.workers)
 	}
 	if len(p.workers) > 0 {
 		return

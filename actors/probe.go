@@ -145,7 +145,7 @@ func probeOnce(ctx context.Context, rt *Runtime, addr string) error {
 	if err := conn.Flush(); err != nil {
 		return err
 	}
-	if _, err := conn.Read(req); err != nil {
+	if err := conn.Read(req, &messages.Reply{}); err != nil {
 		return fmt.Errorf("probe read: %w", err)
 	}
 	return nil

@@ -36,6 +36,15 @@ func (s *Snapshot) down(addr string) bool {
 	return h != nil && h.isDown()
 }
 
+// worker returns the next worker of the node at addr, or nil if its pool
+// offers none just now.
+func (s *Snapshot) worker(addr string) *workerRef {
+	if h := s.health[addr]; h != nil {
+		return h.worker()
+	}
+	return nil
+}
+
 // Route returns the node that owns key and its pool's PID.
 func (s *Snapshot) Route(key string) (string, *actor.PID, error) {
 	node, err := s.Router.Lookup(key)

@@ -27,6 +27,7 @@ type worker struct {
 
 	pipe     *pipe
 	flusher  *flusher  // the mailbox's flush hook, kept across restarts
+	box      *mailbox  // kept across restarts
 	lastErr  error     // why the last dial failed
 	failedAt time.Time // when it failed
 	nextDial time.Time // no dial before this
@@ -47,8 +48,8 @@ func (f *connFailure) Error() string {
 // newWorker returns worker i of a node's pool. Only worker 0 logs a broken
 // connection at Warn: the others would repeat it.
 func newWorker(rt *Runtime, addr string, i int, node *nodeState, h *health,
-	fl *flusher) *worker {
-	w := &worker{rt: rt, addr: addr, node: node, health: h, flusher: fl,
+	fl *flusher, box *mailbox) *worker {
+	w := &worker{rt: rt, addr: addr, node: node, health: h, flusher: fl, box: box,
 		warn: rt.log.Debug}
 	if i == 0 {
 		w.warn = rt.log.Warn
@@ -67,8 +68,16 @@ func (w *worker) Receive(ctx actor.Context) {
 		if !w.health.isDown() { // a down node gets probes, not dials
 			_ = w.dial(ctx, time.Now().Add(w.rt.cfg.DialTimeout), true)
 		}
-	case *actor.Restarting, *actor.Stopped:
+	case *actor.Restarting:
 		w.close()
+	case *actor.Stopped:
+		err := w.stoppedErr(ctx.Self())
+		if w.node.restarting.Load() {
+			w.abort(err)
+		} else {
+			w.close()
+		}
+		w.box.close(err)
 	case *messages.Crash:
 		panic(crash(ctx, msg))
 	}
@@ -86,10 +95,11 @@ func (w *worker) serve(ctx actor.Context, call *messages.Call) {
 		// Its reader failed and the message saying so is on its way: act
 		// on it now. If that fails the worker, the call waits in the
 		// mailbox for the restarted one.
-		if !errors.Is(p.failure, messages.ErrTimeout) {
+		broke := &pipeBroken{pipe: p, err: p.failure, idle: p.failedIdle}
+		if !broke.quiet() {
 			ctx.Send(ctx.Self(), call)
 		}
-		w.pipeBroken(&pipeBroken{pipe: p, err: p.failure})
+		w.pipeBroken(broke)
 	}
 	if w.pipe == nil {
 		if err := w.redial(ctx, call.Deadline); err != nil {
@@ -114,15 +124,16 @@ func (w *worker) refuse(call *messages.Call) error {
 	return w.rt.cfg.Backend.Check(call.Request)
 }
 
-// pipeBroken drops a pipe whose reader stopped. A timeout reconnects
-// quietly on the next call; any other fault fails the worker so its
-// supervisor sees it.
+// pipeBroken drops a pipe whose reader stopped. A timeout, or a failure
+// while nothing was in flight, reconnects quietly on the next call; any
+// other fault fails the worker so its supervisor sees it.
 func (w *worker) pipeBroken(msg *pipeBroken) {
 	if msg.pipe != w.pipe {
 		return // a pipe already dropped
 	}
 	w.close()
-	if errors.Is(msg.err, messages.ErrTimeout) {
+	if msg.quiet() {
+		w.rt.log.Debug("connection dropped", "node", w.addr, "error", msg.err)
 		return
 	}
 	w.warn("connection broke", "node", w.addr, "error", msg.err)
@@ -149,6 +160,26 @@ func refused(err error) bool {
 		errors.Is(err, messages.ErrValueTooLarge) ||
 		errors.Is(err, messages.ErrInvalidRequest) ||
 		errors.Is(err, messages.ErrUnsupported)
+}
+
+// stoppedErr answers the calls left in a stopped worker's mailbox:
+// ErrClosed if the herd is stopping, ErrNodeGone otherwise (the node left,
+// or its pool is restarting).
+func (w *worker) stoppedErr(self *actor.PID) error {
+	if w.rt.Closed() {
+		return messages.ErrClosed
+	}
+	return fmt.Errorf("%w: %s: worker %s stopped (its pool restarting or stopping) "+
+		"before answering", messages.ErrNodeGone, w.addr, self.Id)
+}
+
+// abort ends the worker's pipe at once, answering its calls with err.
+func (w *worker) abort(err error) {
+	if w.pipe != nil {
+		w.flusher.pipe.Store(nil)
+		w.pipe.abort(err)
+		w.pipe = nil
+	}
 }
 
 // close ends the worker's pipe, once every call on it is answered.
