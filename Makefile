@@ -11,6 +11,8 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 test: servers vet
 	CI=$${CI:-} $(GO) test -race -count=1 -timeout 12m ./...
+	# Allocation counts, without the race detector, which changes them.
+	CI=$${CI:-} $(GO) test -count=1 -run 'Alloc' ./...
 
 # Each binary named in SERVERS comes from the Debian package of the same name.
 # Without apt-get (not Debian, or no root and no sudo) the missing servers are

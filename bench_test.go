@@ -85,3 +85,39 @@ func BenchmarkActorRequest(b *testing.B) {
 		}
 	}
 }
+
+// A Get through the Go client allocates twice: the call with its request,
+// and the value. Everything else on the way (routing, the worker's
+// mailbox, the reply, the reply channel, the caller's timer) allocates
+// nothing.
+func TestGetAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector; make test runs this without it")
+	}
+	addr := testserver.Memcached(t).Addr
+	system := actor.NewActorSystem(herd.QuietActorSystem())
+	h, err := herd.Start(system, herd.Config{
+		Backend:   memcached.New(memcached.Options{}),
+		Discovery: discovery.Static(addr),
+		Logger:    hclog.NewNullLogger(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Stop(); system.Shutdown() })
+	ctx := context.Background()
+	if err := h.Set(ctx, "allocs", bytes.Repeat([]byte("v"), 100), 0); err != nil {
+		t.Fatal(err)
+	}
+	get := func() {
+		if it, err := h.Get(ctx, "allocs"); err != nil || len(it.Value) != 100 {
+			t.Fatalf("Get: %d bytes, %v", len(it.Value), err)
+		}
+	}
+	for i := 0; i < 100; i++ {
+		get() // pools and buffers warm up
+	}
+	if n := testing.AllocsPerRun(1000, get); n > 2 {
+		t.Errorf("a Get allocates %.2f times, want at most 2", n)
+	}
+}
