@@ -161,7 +161,16 @@ func (h *Herd) call(ctx context.Context, c *messages.Call, req messages.Request)
 	}
 	ch := getReplyChan()
 	c.Init(req, deadline, ch)
+	if ctx.Done() == nil {
+		// Nothing can cut the wait short but the deadline, which bounds
+		// the connection's read too: if the request goes out alone on an
+		// idle connection, this goroutine reads the reply itself.
+		c.SetSelfRead()
+	}
 	h.rt.Dispatch(c)
+	if own := c.TakeOwnReader(); own != nil {
+		own.ReadOwn(c)
+	}
 	r := wait(ctx, c, ch, deadline)
 	putReplyChan(ch) // the one reply c will ever send has been taken
 	return r

@@ -38,6 +38,7 @@ type mailbox struct {
 	run        func() // m.process, bound once
 	idle       func()
 	quiet      func() bool
+	inline     any // the message deliver is running on its caller's goroutine
 }
 
 // newMailbox returns a mailbox that calls idle (if not nil) when it runs
@@ -156,11 +157,17 @@ func (m *mailbox) deliver(msg any) {
 		return
 	}
 	m.mu.Unlock()
+	m.inline = msg
 	m.invoke(msg)
+	m.inline = nil
 	if m.sysCount.Load() > 0 || m.userCount.Load() > 0 || m.release() {
 		m.dispatcher.Schedule(m.run)
 	}
 }
+
+// inlined reports whether msg is being run by deliver on its sender's
+// goroutine. Only the actor, while it handles msg, may ask.
+func (m *mailbox) inlined(msg any) bool { return msg != nil && m.inline == msg }
 
 // invoke hands the actor one user message; a panic escalates to its
 // supervisor.

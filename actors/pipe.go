@@ -25,33 +25,51 @@ import (
 // request at the head), the reader answers every call in flight with an
 // error, closes the connection, and tells the worker, which drops the pipe.
 type pipe struct {
-	conn backends.Conn
-	addr string
-	rt   *Runtime
-	tell func(msg any) // sends to the worker
-	fail func(err error)
+	conn   backends.Conn
+	addr   string
+	rt     *Runtime
+	health *health
+	tell   func(msg any) // sends to the worker
+	fail   func(err error)
 
 	mu        sync.Mutex // orders writes and flushes: the worker and its mailbox's flush
 	unflushed int
 	flushBy   time.Time   // the latest deadline among unflushed requests
 	closed    atomic.Bool // the connection is closed
 
-	inflight   chan sent             // written, reply not read; only the worker sends and closes
-	failure    error                 // why the reader stopped; written before broken is set
-	failedIdle bool                  // it stopped with nothing in flight; written before broken
-	writeErr   atomic.Pointer[error] // why a write failed, if one did
-	aborted    atomic.Pointer[error] // why the worker dropped its calls, if it did
+	inflight chan sent             // written, reply not read; only the worker sends and closes
+	failure  error                 // why the reader stopped; written before broken is set
+	writeErr atomic.Pointer[error] // why a write failed, if one did
+	aborted  atomic.Pointer[error] // why the worker dropped its calls, if it did
 
-	// While nothing is in flight the reader waits on the connection itself
-	// (if the backend can: backends.Waiter), not on inflight, so that a
-	// request going in flight wakes no goroutine. qmu orders the reader's
-	// start of such a wait with the read deadline a sender then sets.
-	waiter  backends.Waiter // nil if the backend cannot wait so
+	// Who reads the connection: the reader goroutine, which parks on kick
+	// while nothing is in flight, or a caller whose call went out alone on
+	// the idle connection from its own goroutine, and who reads its own
+	// reply (ReadOwn), so that no goroutine is woken on the way.
 	qmu     sync.Mutex
-	waiting bool // the reader waits on the connection with nothing in flight
-	closing bool // close has begun
+	side    readSide      // under qmu
+	kick    chan struct{} // wakes the parked reader goroutine
+	closing bool          // under qmu: close has begun
+	ownErr  *failedRead   // under qmu: what a caller's own read failed on
+	reply   messages.Reply // each reply is read here, by whoever holds the read side
 	broken  atomic.Bool
 	done    chan struct{} // closed when the reader has answered everything
+}
+
+// readSide says who reads a pipe's connection.
+type readSide uint8
+
+const (
+	nobody          readSide = iota // the reader goroutine is parked on kick
+	readerGoroutine                 // the reader goroutine reads
+	callerReads                     // a caller reads its own reply
+)
+
+// failedRead is a caller's own read that failed: the reader goroutine
+// answers it and the calls behind it.
+type failedRead struct {
+	s   sent
+	err error
 }
 
 // sent is a call on the wire and when its request was written.
@@ -60,19 +78,16 @@ type sent struct {
 	at   time.Time
 }
 
-// pipeBroken tells a worker that its pipe's reader stopped on err; idle if
-// nothing was in flight when the connection failed.
+// pipeBroken tells a worker that its pipe's reader stopped on err.
 type pipeBroken struct {
 	pipe *pipe
 	err  error
-	idle bool
 }
 
-// quiet reports whether the worker may just redial: after a timeout, or a
-// failure while nothing was in flight (the server closed a connection it
-// was asked nothing on). Anything else fails the worker.
+// quiet reports whether the worker may just redial: after a timeout.
+// Anything else fails the worker.
 func (b *pipeBroken) quiet() bool {
-	return b.idle || errors.Is(b.err, messages.ErrTimeout)
+	return errors.Is(b.err, messages.ErrTimeout)
 }
 
 // flushEvery bounds how many requests wait in the buffer while the mailbox
@@ -84,36 +99,34 @@ const (
 
 func newPipe(w *worker, ctx actor.Context, conn backends.Conn) *pipe {
 	root, self := ctx.ActorSystem().Root, ctx.Self()
-	p := &pipe{conn: conn, addr: w.addr, rt: w.rt,
+	p := &pipe{conn: conn, addr: w.addr, rt: w.rt, health: w.health,
 		tell:     func(msg any) { root.Send(self, msg) },
 		fail:     func(err error) { w.failedAsync(root, err) },
-		inflight: make(chan sent, maxInflight), done: make(chan struct{})}
-	if wt, ok := conn.(backends.Waiter); ok {
-		if _, split := conn.(backends.SplitDeadlines); split {
-			p.waiter = wt
-		}
-	}
+		inflight: make(chan sent, maxInflight), done: make(chan struct{}),
+		kick: make(chan struct{}, 1)}
 	w.rt.background.Add(1)
-	go p.read(w.health)
+	go p.read()
 	return p
 }
 
 // send queues call on the pipe. The entry goes in flight before its request
 // is written, so the reader always knows which request a reply belongs to.
-func (p *pipe) send(call *messages.Call) {
+// inline says that send runs on the caller's own goroutine.
+func (p *pipe) send(call *messages.Call, inline bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.inflight <- sent{call: call, at: time.Now()}
-	if p.waiter != nil {
-		p.qmu.Lock()
-		if p.waiting {
-			// The reader waits on the connection with no deadline: the
-			// call's deadline now bounds that wait.
-			p.waiting = false
-			_ = p.setReadDeadline(call.Deadline)
+	p.qmu.Lock()
+	if p.side == nobody {
+		if inline && call.SelfRead() && len(p.inflight) == 1 {
+			p.side = callerReads
+			call.GiveOwnReader(p)
+		} else {
+			p.side = readerGoroutine
+			p.wakeReader()
 		}
-		p.qmu.Unlock()
 	}
+	p.qmu.Unlock()
 	// A large request goes to the socket from inside Write, so the write
 	// deadline must cover it before Write, not only at the next flush.
 	if call.Deadline.After(p.flushBy) {
@@ -201,17 +214,23 @@ func (p *pipe) abort(err error) {
 	<-p.done
 }
 
-// wake ends a wait of the reader's on the connection, once the pipe is
-// closing.
+// wake tells the reader goroutine that the pipe is closing.
 func (p *pipe) wake() {
-	if p.waiter == nil {
-		return
-	}
 	p.qmu.Lock()
 	defer p.qmu.Unlock()
 	p.closing = true
-	if p.waiting {
-		_ = p.setReadDeadline(time.Now())
+	if p.side == nobody {
+		p.side = readerGoroutine
+		p.wakeReader()
+	}
+}
+
+// wakeReader unparks the reader goroutine. Call it with qmu held, having
+// made the read side the reader goroutine's.
+func (p *pipe) wakeReader() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -231,75 +250,83 @@ func (p *pipe) setReadDeadline(t time.Time) error {
 
 // read answers the calls in flight in order, until the pipe is closed or
 // its connection fails.
-func (p *pipe) read(h *health) {
+func (p *pipe) read() {
+	h := p.health
 	defer p.rt.background.Done()
 	defer close(p.done)
-	var reply messages.Reply // each reply is read here and copied into its call
 	for {
-		s, ok, err := p.next()
-		if err != nil {
-			p.stopIdle(err)
+		if failed := p.claim(); failed != nil {
+			p.stop(failed.s, failed.err, h)
 			return
 		}
+		s, ok := <-p.inflight
 		if !ok {
 			return
 		}
-		if err := p.readOne(s, &reply); err != nil {
+		if err := p.readOne(s, &p.reply); err != nil {
 			p.stop(s, err, h)
 			return
 		}
-		h.success()
-		reply.Node = p.addr
-		s.call.FinishFrom(&reply)
-		reply = messages.Reply{}
+		p.answer(s, &p.reply, h)
 	}
 }
 
-// next returns the next call in flight, waiting for one; ok is false once
-// the pipe is closed and every call answered. An error means the
-// connection failed, or sent bytes, while nothing was in flight.
-func (p *pipe) next() (s sent, ok bool, err error) {
+// answer hands a reply read for s to its call.
+func (p *pipe) answer(s sent, reply *messages.Reply, h *health) {
+	h.success()
+	reply.Node = p.addr
+	s.call.FinishFrom(reply)
+	*reply = messages.Reply{}
+}
+
+// claim returns once the reader goroutine holds the read side with a call
+// in flight, or the pipe closing: it parks while nothing is in flight or a
+// caller reads. It returns a caller's failed read for the reader to act on.
+func (p *pipe) claim() *failedRead {
 	for {
-		select {
-		case s, ok = <-p.inflight:
-			return s, ok, nil
+		p.qmu.Lock()
+		if f := p.ownErr; f != nil {
+			p.ownErr = nil
+			p.side = readerGoroutine
+			p.qmu.Unlock()
+			return f
+		}
+		switch {
+		case p.side == callerReads:
+		case len(p.inflight) > 0 || p.closing:
+			p.side = readerGoroutine
+			p.qmu.Unlock()
+			return nil
 		default:
+			p.side = nobody
 		}
-		if p.waiter == nil {
-			s, ok = <-p.inflight
-			return s, ok, nil
-		}
-		if err := p.await(); err != nil {
-			return sent{}, false, err
-		}
+		p.qmu.Unlock()
+		<-p.kick
 	}
 }
 
-// await waits on the connection while nothing is in flight, until bytes
-// arrive, a call's deadline passes, or the pipe closes. Bytes with nothing
-// in flight, or a failure that no call or close explains, is an error.
-func (p *pipe) await() error {
-	p.qmu.Lock()
-	if len(p.inflight) > 0 || p.closing {
-		p.qmu.Unlock()
-		return nil
+// ReadOwn reads c's reply on the caller's goroutine: c went out alone on
+// the idle connection, and the read side is the caller's (see send). The
+// reply answers c as the reader goroutine's would. Then the read side goes
+// back to the reader goroutine if anything else went in flight meanwhile;
+// a failure is left to it as well, with c still to answer.
+func (p *pipe) ReadOwn(c *messages.Call) {
+	s := <-p.inflight // c: it went in alone, and only this read side takes
+	err := p.readOne(s, &p.reply)
+	if err == nil {
+		p.answer(s, &p.reply, p.health)
 	}
-	p.waiting = true
-	_ = p.setReadDeadline(time.Time{})
-	p.qmu.Unlock()
-	err := p.waiter.Wait()
 	p.qmu.Lock()
-	p.waiting = false
-	explained := len(p.inflight) > 0 || p.closing
-	p.qmu.Unlock()
+	defer p.qmu.Unlock()
 	switch {
-	case explained:
-		return nil // the call's read, or the close, takes it from here
 	case err != nil:
-		return err
+		p.ownErr = &failedRead{s: s, err: err}
+	case len(p.inflight) == 0 && !p.closing:
+		p.side = nobody
+		return
 	}
-	return fmt.Errorf("%w: %d bytes from the node with nothing in flight",
-		messages.ErrProtocol, unread(p.conn))
+	p.side = readerGoroutine
+	p.wakeReader()
 }
 
 // readOne reads the reply to s's request. Bytes left over once nothing
@@ -345,23 +372,6 @@ func (p *pipe) stop(s sent, err error, h *health) {
 		messages.ErrConnection, p.addr, err)
 	for rest := range p.inflight { // until the worker closes the pipe
 		rest.call.Finish(&messages.Reply{Node: p.addr, Err: behind})
-	}
-}
-
-// stopIdle ends the reader after the connection failed while nothing was
-// in flight (the server closed it, say). That is not held against the node:
-// the worker redials on its next call. Calls that went in flight since are
-// reset.
-func (p *pipe) stopIdle(err error) {
-	p.failure, p.failedIdle = err, true
-	p.broken.Store(true)
-	p.shut()
-	p.tell(&pipeBroken{pipe: p, err: err, idle: true})
-	behind := fmt.Errorf("%w: node %s: connection failed while idle (%v)",
-		messages.ErrConnection, p.addr, err)
-	rep := messages.Reply{Node: p.addr, Err: behind}
-	for rest := range p.inflight { // until the worker closes the pipe
-		rest.call.FinishFrom(&rep)
 	}
 }
 

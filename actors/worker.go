@@ -95,7 +95,7 @@ func (w *worker) serve(ctx actor.Context, call *messages.Call) {
 		// Its reader failed and the message saying so is on its way: act
 		// on it now. If that fails the worker, the call waits in the
 		// mailbox for the restarted one.
-		broke := &pipeBroken{pipe: p, err: p.failure, idle: p.failedIdle}
+		broke := &pipeBroken{pipe: p, err: p.failure}
 		if !broke.quiet() {
 			ctx.Send(ctx.Self(), call)
 		}
@@ -107,7 +107,7 @@ func (w *worker) serve(ctx actor.Context, call *messages.Call) {
 			return
 		}
 	}
-	w.pipe.send(call)
+	w.pipe.send(call, w.box.inlined(call))
 }
 
 // refuse returns why call cannot go on the wire now: its deadline passed,
@@ -124,9 +124,9 @@ func (w *worker) refuse(call *messages.Call) error {
 	return w.rt.cfg.Backend.Check(call.Request)
 }
 
-// pipeBroken drops a pipe whose reader stopped. A timeout, or a failure
-// while nothing was in flight, reconnects quietly on the next call; any
-// other fault fails the worker so its supervisor sees it.
+// pipeBroken drops a pipe whose reader stopped. A timeout reconnects
+// quietly on the next call; any other fault fails the worker so its
+// supervisor sees it.
 func (w *worker) pipeBroken(msg *pipeBroken) {
 	if msg.pipe != w.pipe {
 		return // a pipe already dropped

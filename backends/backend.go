@@ -60,12 +60,3 @@ type SplitDeadlines interface {
 	SetReadDeadline(t time.Time) error
 	SetWriteDeadline(t time.Time) error
 }
-
-// Waiter is implemented by a Conn that can wait for the first byte of the
-// next reply without consuming it. With nothing in flight, herd's reader
-// then waits on the connection itself: a request going out wakes no
-// goroutine, and a connection the server closes while idle is noticed at
-// once. Wait obeys the read deadline and returns errors as Read does.
-type Waiter interface {
-	Wait() error
-}

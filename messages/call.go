@@ -23,6 +23,38 @@ type Call struct {
 	answered atomic.Bool
 	timer    atomic.Pointer[time.Timer]
 	reply    Reply // what FinishFrom delivers, so that answering allocates nothing
+
+	selfRead  bool      // the caller may read its own reply (SetSelfRead)
+	ownReader OwnReader // where it reads it, if it was given the chance
+}
+
+// OwnReader is a connection on which a caller reads its own call's reply;
+// herd's runtime hands one over through the call (see SetSelfRead).
+type OwnReader interface {
+	ReadOwn(c *Call)
+}
+
+// SetSelfRead marks a call whose caller waits for it on its own goroutine
+// and cannot be cancelled before its deadline: herd's Go client with a
+// context that has no Done channel. If such a call goes out alone on an
+// idle connection from the caller's own goroutine, the runtime lets the
+// caller read the reply itself (OwnReader) rather than wake a reader
+// goroutine to do it. Call it before the call is sent.
+func (c *Call) SetSelfRead() { c.selfRead = true }
+
+// SelfRead reports whether SetSelfRead was called.
+func (c *Call) SelfRead() bool { return c.selfRead }
+
+// GiveOwnReader hands the caller the connection its reply is to be read
+// from. The runtime calls it on the caller's goroutine, while dispatching.
+func (c *Call) GiveOwnReader(r OwnReader) { c.ownReader = r }
+
+// TakeOwnReader returns, and forgets, the connection handed over by
+// GiveOwnReader, or nil. The caller must read from it (ReadOwn) at once.
+func (c *Call) TakeOwnReader() OwnReader {
+	r := c.ownReader
+	c.ownReader = nil
+	return r
 }
 
 // NewCall returns a call whose reply goes to r.

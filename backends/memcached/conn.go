@@ -21,7 +21,6 @@ type conn struct {
 var (
 	_ backends.Conn     = (*conn)(nil)
 	_ backends.Buffered = (*conn)(nil)
-	_ backends.Waiter   = (*conn)(nil)
 )
 
 // Write checks req and buffers its command. A request that fails the check
@@ -51,15 +50,6 @@ func (c *conn) Flush() error {
 // read, into rep.
 func (c *conn) Read(req messages.Request, rep *messages.Reply) error {
 	return c.p.readInto(req, rep)
-}
-
-// Wait waits until a reply's first byte has arrived, without reading it.
-// It implements backends.Waiter.
-func (c *conn) Wait() error {
-	if _, err := c.p.r.Peek(1); err != nil {
-		return ioError("read", err)
-	}
-	return nil
 }
 
 // SetDeadline bounds the next writes and reads, as net.Conn does.

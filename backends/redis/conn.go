@@ -35,7 +35,6 @@ var (
 	_ backends.Conn           = (*conn)(nil)
 	_ backends.Buffered       = (*conn)(nil)
 	_ backends.SplitDeadlines = (*conn)(nil)
-	_ backends.Waiter         = (*conn)(nil)
 )
 
 // newConn wraps an open socket. Its reader bounds replies by the resolved
@@ -85,18 +84,6 @@ func (c *conn) Read(req messages.Request, into *messages.Reply) error {
 		c.rd.err = c.rd.decode(req, into)
 	}
 	return c.rd.err
-}
-
-// Wait waits until a reply's first byte has arrived, without reading it.
-// It implements backends.Waiter.
-func (c *conn) Wait() error {
-	if c.rd.err != nil {
-		return c.rd.err
-	}
-	if _, err := c.rd.r.Peek(1); err != nil {
-		return ioError("read", err)
-	}
-	return nil
 }
 
 // Buffered returns how many bytes have arrived beyond the replies read so
