@@ -47,10 +47,10 @@ type pipe struct {
 	// the idle connection from its own goroutine, and who reads its own
 	// reply (ReadOwn), so that no goroutine is woken on the way.
 	qmu     sync.Mutex
-	side    readSide      // under qmu
-	kick    chan struct{} // wakes the parked reader goroutine
-	closing bool          // under qmu: close has begun
-	ownErr  *failedRead   // under qmu: what a caller's own read failed on
+	side    readSide       // under qmu
+	kick    chan struct{}  // wakes the parked reader goroutine
+	closing bool           // under qmu: close has begun
+	ownErr  *failedRead    // under qmu: what a caller's own read failed on
 	reply   messages.Reply // each reply is read here, by whoever holds the read side
 	broken  atomic.Bool
 	done    chan struct{} // closed when the reader has answered everything
