@@ -93,7 +93,7 @@ func (w *workload) run(ctx context.Context, c *client, conc int, d time.Duration
 	end := start.Add(d)
 	var wg sync.WaitGroup
 	for _, wk := range workers {
-		wg.Go(func() { w.loop(ctx, c.kv, wk, end, &stop) })
+		wg.Go(func() { w.loop(c.kv, wk, end, &stop) })
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
@@ -115,7 +115,11 @@ func watch(ctx context.Context, stop *atomic.Bool) func() {
 }
 
 // loop is the hot loop: pick a key and an operation, time it, record it.
-func (w *workload) loop(ctx context.Context, c kv, wk *worker, end time.Time, stop *atomic.Bool) {
+// Each request gets a context that cannot be cancelled, as a cache call in
+// a service often does: every client's own 1 s timeout bounds it, and an
+// interrupt stops the run between requests.
+func (w *workload) loop(c kv, wk *worker, end time.Time, stop *atomic.Bool) {
+	ctx := context.Background()
 	for !stop.Load() {
 		key := w.keys[wk.rng.IntN(len(w.keys))]
 		var err error
