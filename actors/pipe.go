@@ -19,7 +19,11 @@ import (
 // flushEvery requests under a steady stream), so every request waiting for
 // a worker goes out in one write. A reader goroutine of the pipe's own reads
 // the replies in the order the requests were written and answers the calls,
-// so reading never holds up writing.
+// so reading never holds up writing. The one exception is a caller whose
+// call went out alone on the idle connection from its own goroutine and
+// who may read its own reply (messages.Call.SetSelfRead): it reads it
+// itself (ReadOwn), then hands the read side back, so that a lone caller's
+// round trip wakes no goroutine.
 //
 // When the connection fails (an I/O error, a garbage reply, a timeout on the
 // request at the head), the reader answers every call in flight with an
