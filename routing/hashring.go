@@ -57,7 +57,8 @@ type keyHash func(string) uint64
 // Weight 0 counts as 1; a negative weight, or one over MaxWeight, is an
 // error wrapping ErrBadWeight. When an address appears more than once the
 // entries collapse into one with the largest weight, so the ring does not
-// depend on the order of nodes. With no nodes NewHashRing returns a router
+// depend on the order of nodes; nor does it where two nodes' points share a
+// position, which goes to the node whose address sorts first. With no nodes NewHashRing returns a router
 // whose Lookup and Group answer ErrNoNodes, and no error.
 func NewHashRing(nodes []Node) (Router, error) {
 	return buildRing(nodes, PointsPerWeight, xxhash.Sum64String)
@@ -121,42 +122,7 @@ func (r *hashRing) Group(keys []string) (map[string][]string, error) {
 	if len(r.points) == 0 {
 		return nil, ErrNoNodes
 	}
-
-	// Look each key up once and count the keys of each node, so that every
-	// group can be cut from one array: the allocations do not grow with
-	// the number of keys.
-	owned := make([]int32, len(keys))
-	ends := make([]int, len(r.nodes))
-	for i, key := range keys {
-		owned[i] = r.owner(key)
-		ends[owned[i]]++
-	}
-	for i := 1; i < len(ends); i++ {
-		ends[i] += ends[i-1]
-	}
-
-	// Fill each node's stretch from its end backwards, walking the keys in
-	// reverse, so each group keeps the keys' order.
-	all := make([]string, len(keys))
-	for i := len(keys) - 1; i >= 0; i-- {
-		ends[owned[i]]--
-		all[ends[owned[i]]] = keys[i]
-	}
-
-	// ends[i] is now where node i's stretch starts.
-	groups := make(map[string][]string, min(len(r.nodes), len(keys)))
-	for i, start := range ends {
-		end := len(all)
-		if i+1 < len(ends) {
-			end = ends[i+1]
-		}
-		if end > start {
-			// A full slice expression, so that appending to one group
-			// cannot overwrite the next.
-			groups[r.nodes[i].Addr] = all[start:end:end]
-		}
-	}
-	return groups, nil
+	return groupBy(keys, r.nodes, r.owner), nil
 }
 
 // Successors returns up to n distinct nodes for key: its owner, then the
@@ -166,28 +132,7 @@ func (r *hashRing) Successors(key string, n int) ([]Node, error) {
 	if len(r.points) == 0 {
 		return nil, ErrNoNodes
 	}
-	n = min(n, len(r.nodes))
-	if n <= 0 {
-		return nil, nil
-	}
-
-	// seen marks the nodes already chosen, one bit each; up to 256 nodes
-	// it lives on the stack.
-	var small [4]uint64
-	seen := small[:]
-	if words := (len(r.nodes) + 63) / 64; words > len(small) {
-		seen = make([]uint64, words)
-	}
-	out := make([]Node, 0, n)
-	first := r.next(r.hash(key))
-	for k := 0; k < len(r.points) && len(out) < n; k++ {
-		o := r.owners[(first+k)%len(r.points)]
-		if seen[o/64]&(1<<(o%64)) == 0 {
-			seen[o/64] |= 1 << (o % 64)
-			out = append(out, r.nodes[o])
-		}
-	}
-	return out, nil
+	return walkRing(r.nodes, r.owners, r.next(r.hash(key)), n), nil
 }
 
 // Nodes returns a copy of the ring's nodes, sorted by address, with
@@ -195,3 +140,6 @@ func (r *hashRing) Successors(key string, n int) ([]Node, error) {
 func (r *hashRing) Nodes() []Node {
 	return append([]Node(nil), r.nodes...)
 }
+
+// String names the router.
+func (r *hashRing) String() string { return RouterHashRing }

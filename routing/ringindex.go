@@ -27,40 +27,55 @@ func (r *hashRing) index(ring *hashring.HashRing, perWeight int) {
 
 	// A key that hashes exactly onto a point belongs to the next point,
 	// so looking up the name of the point before each one (the last one
-	// before the first) tells which node ring gives that point. Should
-	// two nodes' points ever share a position, ring's choice carries over.
+	// before the first) tells which node ring gives that point. Where two
+	// nodes' points share a position, ring's choice would depend on the
+	// order it met them in; there the node whose address sorts first wins.
 	r.points = make([]uint64, len(all))
 	r.owners = make([]int32, len(all))
 	before := all[len(all)-1].name
 	for i, p := range all {
 		addr, _ := ring.GetNode(before)
 		r.points[i], r.owners[i] = p.pos, at[addr]
+		if p.shared {
+			r.owners[i] = p.owner
+		}
 		before = p.name
 	}
 }
 
-// namedPoint is a point's position on the ring and the name hashed to it.
+// namedPoint is a point's position on the ring, the name hashed to it, and
+// the index of its node.
 type namedPoint struct {
-	pos  uint64
-	name string
+	pos    uint64
+	name   string
+	owner  int32
+	shared bool // another node's point has the same position
 }
 
 // place returns the points of r.nodes in ascending order of position.
 // Points that share a position appear once, as serialx/hashring keeps one
-// owner for each position.
+// owner for each position: the one of the node whose address sorts first,
+// marked shared.
 func (r *hashRing) place(perWeight int) []namedPoint {
 	total := 0
 	for _, n := range r.nodes {
 		total += n.Weight * perWeight
 	}
 	all := make([]namedPoint, 0, total)
-	for _, n := range r.nodes {
+	for i, n := range r.nodes {
 		for j := range n.Weight * perWeight {
 			name := pointName(n.Addr, j)
-			all = append(all, namedPoint{r.hash(name), name})
+			all = append(all, namedPoint{pos: r.hash(name), name: name, owner: int32(i)})
 		}
 	}
-	slices.SortFunc(all, func(a, b namedPoint) int { return cmp.Compare(a.pos, b.pos) })
+	slices.SortFunc(all, func(a, b namedPoint) int {
+		return cmp.Or(cmp.Compare(a.pos, b.pos), cmp.Compare(a.owner, b.owner))
+	})
+	for i := 1; i < len(all); i++ {
+		if all[i].pos == all[i-1].pos && all[i].owner != all[i-1].owner {
+			all[i-1].shared, all[i].shared = true, true
+		}
+	}
 	return slices.CompactFunc(all, func(a, b namedPoint) bool { return a.pos == b.pos })
 }
 

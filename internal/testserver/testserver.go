@@ -1,5 +1,6 @@
-// Package testserver starts real memcached and redis-server processes on
-// free 127.0.0.1 ports for herd's tests, and stops them.
+// Package testserver starts real memcached, redis-server and nutcracker
+// (twemproxy) processes on free 127.0.0.1 ports for herd's tests, and stops
+// them.
 //
 // A test that needs a server whose binary is missing fails under CI=true
 // (where `make test` has installed the servers) and skips elsewhere, with a
@@ -11,7 +12,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -19,7 +22,7 @@ import (
 
 // Server is one running server process.
 type Server struct {
-	Kind string // "memcached" or "redis"
+	Kind string // "memcached", "redis-server" or "nutcracker"
 	Addr string // 127.0.0.1:port
 
 	t    testing.TB
@@ -52,11 +55,15 @@ func Redis(t testing.TB, extra ...string) *Server {
 }
 
 // Need fails the test under CI=true, or skips it elsewhere, when binary is
-// not on PATH.
+// neither on PATH nor in /usr/sbin (where Debian puts nutcracker, and which
+// a user's PATH may lack).
 func Need(t testing.TB, binary string) string {
 	t.Helper()
 	path, err := exec.LookPath(binary)
 	if err == nil {
+		return path
+	}
+	if path, err := exec.LookPath(filepath.Join("/usr/sbin", binary)); err == nil {
 		return path
 	}
 	msg := fmt.Sprintf("%s not found on PATH: run `make test` (it installs it) "+
@@ -66,6 +73,51 @@ func Need(t testing.TB, binary string) string {
 	}
 	t.Skip(msg)
 	return ""
+}
+
+// NutServer is one server in nutcracker's pool.
+type NutServer struct {
+	Addr   string // host:port of a memcached
+	Weight int    // 1 if 0
+	// Name, if set, is what nutcracker hashes for the server in place of
+	// its address, so several entries can share one memcached.
+	Name string
+}
+
+// Nutcracker starts twemproxy on a free loopback port in front of servers,
+// with ketama distribution, md5 hashing and no ejection, the way
+// libmemcached-compatible fleets run it. Its stats listener takes a free
+// loopback port too. The process is stopped when the test ends.
+func Nutcracker(t testing.TB, servers []NutServer) *Server {
+	dir := t.TempDir()
+	return start(t, "nutcracker", func(port int) []string {
+		stats, err := FreePort()
+		if err != nil {
+			t.Fatalf("testserver: no free port: %v", err)
+		}
+		conf := filepath.Join(dir, fmt.Sprintf("nutcracker-%d.yml", port))
+		if err := os.WriteFile(conf, []byte(nutConfig(port, servers)), 0o600); err != nil {
+			t.Fatalf("testserver: %v", err)
+		}
+		return []string{"-c", conf, "-s", strconv.Itoa(stats), "-a", "127.0.0.1",
+			"-o", filepath.Join(dir, "nutcracker.log")}
+	})
+}
+
+// nutConfig is nutcracker's YAML configuration for one pool.
+func nutConfig(port int, servers []NutServer) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "herd:\n  listen: 127.0.0.1:%d\n", port)
+	b.WriteString("  hash: md5\n  distribution: ketama\n  auto_eject_hosts: false\n")
+	b.WriteString("  timeout: 2000\n  servers:\n")
+	for _, s := range servers {
+		fmt.Fprintf(&b, "   - %s:%d", s.Addr, max(s.Weight, 1))
+		if s.Name != "" {
+			fmt.Fprintf(&b, " %s", s.Name)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 func pkgOf(binary string) string {
