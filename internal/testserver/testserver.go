@@ -1,4 +1,4 @@
-// Package testserver starts real memcached and redis-server processes on
+// Package testserver starts real memcached, redis-server and etcd processes on
 // free 127.0.0.1 ports for herd's tests, and stops them.
 //
 // A test that needs a server whose binary is missing fails under CI=true
@@ -19,7 +19,7 @@ import (
 
 // Server is one running server process.
 type Server struct {
-	Kind string // "memcached" or "redis"
+	Kind string // "memcached", "redis-server" or "etcd"
 	Addr string // 127.0.0.1:port
 
 	t    testing.TB
@@ -69,8 +69,8 @@ func Need(t testing.TB, binary string) string {
 }
 
 func pkgOf(binary string) string {
-	if binary == "redis-server" {
-		return "redis-server"
+	if binary == "etcd" {
+		return "etcd-server"
 	}
 	return binary
 }
