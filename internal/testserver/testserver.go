@@ -189,3 +189,25 @@ func WaitListening(addr string, timeout time.Duration, exited <-chan struct{}) e
 		}
 	}
 }
+
+// MemcachedAt starts a memcached on addr exactly, a loopback host:port,
+// such as a second address of the loopback range with another server's
+// port. The process is stopped when the test ends.
+func MemcachedAt(t testing.TB, addr string) *Server {
+	t.Helper()
+	path := Need(t, "memcached")
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatalf("testserver: %v", err)
+	}
+	args := []string{"-l", host, "-p", port, "-U", "0", "-m", "64", "-t", "1"}
+	if os.Geteuid() == 0 {
+		args = append(args, "-u", "root")
+	}
+	s := &Server{Kind: "memcached", Addr: addr, t: t, args: args}
+	if err := s.launch(path); err != nil {
+		t.Fatalf("testserver: memcached on %s did not start: %v", addr, err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
