@@ -1,26 +1,27 @@
 # herd's build. `make test` installs any missing server (memcached,
-# redis-server) with apt-get, then vets and runs every test with the race
+# redis-server, etcd) with apt-get, then vets and runs every test with the race
 # detector. Long runs have targets of their own.
 
 GO       ?= go
 FUZZTIME ?= 30s
-SERVERS  := memcached redis-server
+# Each server is binary:Debian package.
+SERVERS  := memcached:memcached redis-server:redis-server etcd:etcd-server
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test servers vet fuzz quickstart bench chaos
+.PHONY: test servers vet fuzz quickstart bench chaos convergence
 
 test: servers vet
 	CI=$${CI:-} $(GO) test -race -count=1 -timeout 12m ./...
 	# Allocation counts, without the race detector, which changes them.
 	CI=$${CI:-} $(GO) test -count=1 -run 'Alloc' ./...
 
-# Each binary named in SERVERS comes from the Debian package of the same name.
+# Each binary named in SERVERS comes from the Debian package named after it.
 # Without apt-get (not Debian, or no root and no sudo) the missing servers are
 # named and the tests that need them skip, except under CI=true, where they
 # fail.
 servers:
 	@missing=""; \
-	for b in $(SERVERS); do command -v $$b >/dev/null 2>&1 || missing="$$missing $$b"; done; \
+	for s in $(SERVERS); do command -v $${s%%:*} >/dev/null 2>&1 || missing="$$missing $${s#*:}"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if ! command -v apt-get >/dev/null 2>&1 || \
 		{ [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null 2>&1; }; then \
@@ -31,8 +32,8 @@ servers:
 	echo "installing:$$missing"; \
 	$(SUDO) apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing
-	@for b in $(SERVERS); do command -v $$b >/dev/null 2>&1 || [ "$${CI:-}" != "true" ] || \
-		{ echo "$$b is still missing"; exit 1; }; done
+	@for s in $(SERVERS); do command -v $${s%%:*} >/dev/null 2>&1 || [ "$${CI:-}" != "true" ] || \
+		{ echo "$${s%%:*} is still missing"; exit 1; }; done
 
 vet:
 	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -53,6 +54,11 @@ fuzz:
 		done; \
 	done
 
+# Prints how fast a change at each discovery source reaches the routing
+# snapshot (etcd watch, file, DNS); `make test` runs the same test quietly.
+convergence: servers
+	CI=$${CI:-} $(GO) test -race -count=1 -v -run 'TestConvergence' . | grep -E 'convergence|^(ok|FAIL|---)'
+
 quickstart:
 	$(GO) run ./examples/quickstart
 
@@ -60,6 +66,6 @@ quickstart:
 # go-redis Ring and rueidis, on servers it starts on loopback: about 6
 # minutes. Installs nutcracker as well as the servers when missing. Pass
 # flags with BENCHFLAGS, e.g. BENCHFLAGS="-duration 2s -json bench.json".
-bench: SERVERS += nutcracker
+bench: SERVERS += nutcracker:nutcracker
 bench: servers
 	$(GO) run ./bench $(BENCHFLAGS)
