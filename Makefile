@@ -1,13 +1,14 @@
 # herd's build. `make test` installs any missing server (memcached,
-# redis-server, nutcracker) with apt-get, then vets and runs every test with
-# the race detector. Long runs have targets of their own.
+# redis-server, nutcracker, etcd) with apt-get, then vets and runs every test
+# with the race detector. Long runs have targets of their own.
 
 GO       ?= go
 FUZZTIME ?= 30s
-SERVERS  := memcached redis-server nutcracker
+# Each server is binary:Debian package.
+SERVERS  := memcached:memcached redis-server:redis-server nutcracker:nutcracker etcd:etcd-server
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: test servers vet fuzz quickstart bench chaos
+.PHONY: test servers vet fuzz quickstart bench chaos convergence
 
 test: servers vet
 	CI=$${CI:-} $(GO) test -race -count=1 -timeout 12m $$($(GO) list ./... | grep -v /chaos)
@@ -16,15 +17,15 @@ test: servers vet
 	# Allocation counts, without the race detector, which changes them.
 	CI=$${CI:-} $(GO) test -count=1 -run 'Alloc' ./...
 
-# Each binary named in SERVERS comes from the Debian package of the same name
-# (nutcracker, twemproxy, lands in /usr/sbin, which is searched too).
+# Each binary named in SERVERS comes from its Debian package (nutcracker,
+# twemproxy, lands in /usr/sbin, which is searched too).
 # Without apt-get (not Debian, or no root and no sudo) the missing servers are
 # named and the tests that need them skip, except under CI=true, where they
 # fail.
 servers:
 	@missing=""; \
-	for b in $(SERVERS); do command -v $$b >/dev/null 2>&1 || [ -x /usr/sbin/$$b ] || \
-		missing="$$missing $$b"; done; \
+	for s in $(SERVERS); do command -v $${s%%:*} >/dev/null 2>&1 || [ -x /usr/sbin/$${s%%:*} ] || \
+		missing="$$missing $${s#*:}"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if ! command -v apt-get >/dev/null 2>&1 || \
 		{ [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null 2>&1; }; then \
@@ -35,9 +36,9 @@ servers:
 	echo "installing:$$missing"; \
 	$(SUDO) apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing
-	@for b in $(SERVERS); do command -v $$b >/dev/null 2>&1 || [ -x /usr/sbin/$$b ] || \
+	@for s in $(SERVERS); do command -v $${s%%:*} >/dev/null 2>&1 || [ -x /usr/sbin/$${s%%:*} ] || \
 		[ "$${CI:-}" != "true" ] || \
-		{ echo "$$b is still missing"; exit 1; }; done
+		{ echo "$${s%%:*} is still missing"; exit 1; }; done
 
 vet:
 	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -57,6 +58,11 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 		done; \
 	done
+
+# Prints how fast a change at each discovery source reaches the routing
+# snapshot (etcd watch, file, DNS); `make test` runs the same test quietly.
+convergence: servers
+	CI=$${CI:-} $(GO) test -race -count=1 -v -run 'TestConvergence' . | grep -E 'convergence|^(ok|FAIL|---)'
 
 quickstart:
 	$(GO) run ./examples/quickstart

@@ -28,6 +28,7 @@ func TestRejoinWhileRetiring(t *testing.T) {
 	a, b := slow.ln.Addr().String(), fleet(t, 1)[0]
 	e, cfg := newEnv(t, a, b)
 	cfg.PoolSize = 1
+	cfg.RemovalLimit = 1 // {b} → {a} removes every node; apply it at once
 	h := e.start(cfg)
 	go func() { // keeps a's only worker busy, so its pool retires slowly
 		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)

@@ -70,6 +70,7 @@ func newEnv(t *testing.T, addrs ...string) (*env, herd.Config) {
 	sub := e.system.EventStream.Subscribe(func(evt any) {
 		switch evt.(type) {
 		case *messages.NodesChanged, *messages.DiscoveryFailed, *messages.NodeRejected,
+			*messages.RemovalHeld, *messages.NodeMoved,
 			*messages.NodeDown, *messages.NodeUp:
 			select {
 			case e.events <- evt:

@@ -22,7 +22,12 @@ type cluster struct {
 	pools    map[string]*actor.PID   // their pools, by address
 	health   map[string]*health      // their health, by address
 	retiring map[string]*actor.PID   // pools of removed nodes, by PID id
+	leaving  map[string]leaving      // removed nodes' pools in their grace, by address
+	resolved map[string]string       // where each member was last resolved to
 	epoch    uint64
+
+	held     string // the removal being held, as heldKey gives it
+	heldSeen int    // how many answers in a row brought it
 
 	polling, again bool // a query is in flight; ask again when it ends
 	failing        bool // the last query failed
@@ -41,13 +46,16 @@ type pollTick struct{}
 
 // discovered carries one discovery answer back to the cluster actor.
 type discovered struct {
-	from  *cluster
-	nodes []routing.Node
-	err   error
+	from     *cluster
+	nodes    []routing.Node
+	err      error
+	resolved map[string]string // the answer's nodes resolved, for a Resolver
 }
 
-func (*pollTick) IgnoreDeadLetterLogging()   {}
-func (*discovered) IgnoreDeadLetterLogging() {}
+func (*pollTick) IgnoreDeadLetterLogging()    {}
+func (*discovered) IgnoreDeadLetterLogging()  {}
+func (*watchNotice) IgnoreDeadLetterLogging() {}
+func (*graceOver) IgnoreDeadLetterLogging()   {}
 
 func newCluster(rt *Runtime) *cluster {
 	return &cluster{
@@ -56,6 +64,8 @@ func newCluster(rt *Runtime) *cluster {
 		pools:    map[string]*actor.PID{},
 		health:   map[string]*health{},
 		retiring: map[string]*actor.PID{},
+		leaving:  map[string]leaving{},
+		resolved: map[string]string{},
 		rejected: map[string]bool{},
 	}
 }
@@ -70,6 +80,12 @@ func (c *cluster) Receive(ctx actor.Context) {
 		c.answered(ctx, msg)
 	case *messages.Refresh:
 		c.poll(ctx)
+	case *watchNotice:
+		if msg.from == c {
+			c.poll(ctx)
+		}
+	case *graceOver:
+		c.graceOver(ctx, msg)
 	case *drain:
 		c.drain(ctx)
 	case *actor.Terminated:
@@ -94,6 +110,7 @@ func (c *cluster) start(ctx actor.Context) {
 		c.rt.log.Info("restoring last known nodes", "nodes", len(nodes))
 		c.change(ctx, nodes, last.Router)
 	}
+	c.watch(ctx)
 	c.poll(ctx)
 }
 

@@ -27,12 +27,16 @@ func (c *cluster) change(ctx actor.Context, next []routing.Node, router routing.
 		}
 		router = built
 	}
+	gone := make(map[string]*health, len(removed))
+	for _, addr := range removed {
+		gone[addr] = c.health[addr]
+	}
 	c.admit(ctx, next, added, removed)
 	c.epoch++
 	c.rt.publish(&Snapshot{Epoch: c.epoch, Router: router, Pools: copyPIDs(c.pools),
 		health: copyMap(c.health)})
 	for _, addr := range removed {
-		c.retire(ctx, addr)
+		c.leave(ctx, addr, gone[addr])
 	}
 	c.announce(added, removed)
 }
@@ -41,6 +45,12 @@ func (c *cluster) change(ctx actor.Context, next []routing.Node, router routing.
 // no health for the removed ones (their pools retire after the swap).
 func (c *cluster) admit(ctx actor.Context, next []routing.Node, added, removed []string) {
 	for _, addr := range added {
+		if l, ok := c.leaving[addr]; ok {
+			// Back within its grace: it keeps its pool and connections.
+			delete(c.leaving, addr)
+			c.health[addr], c.pools[addr] = l.health, l.pid
+			continue
+		}
 		if c.health[addr] == nil {
 			c.health[addr] = newHealth(c.rt.cfg.FailureThreshold)
 		}
@@ -80,6 +90,10 @@ func (c *cluster) spawnPool(ctx actor.Context, addr string) *actor.PID {
 func (c *cluster) retire(ctx actor.Context, addr string) {
 	pid := c.pools[addr]
 	delete(c.pools, addr)
+	c.retirePID(ctx, pid)
+}
+
+func (c *cluster) retirePID(ctx actor.Context, pid *actor.PID) {
 	if pid == nil {
 		return
 	}
@@ -109,6 +123,12 @@ func (c *cluster) poolStopped(ctx actor.Context, who *actor.PID) {
 		c.finishDrain(ctx)
 		return
 	}
+	for addr, l := range c.leaving {
+		if l.pid.Equal(who) {
+			delete(c.leaving, addr)
+			return
+		}
+	}
 	if c.halted || c.draining {
 		return
 	}
@@ -131,6 +151,10 @@ func (c *cluster) drain(ctx actor.Context) {
 	}
 	for _, addr := range sortedKeys(c.pools) {
 		c.retire(ctx, addr)
+	}
+	for _, addr := range sortedKeys(c.leaving) {
+		c.retirePID(ctx, c.leaving[addr].pid)
+		delete(c.leaving, addr)
 	}
 	c.finishDrain(ctx)
 }

@@ -33,7 +33,11 @@ func (c *cluster) poll(ctx actor.Context) {
 		defer c.rt.background.Done()
 		defer cancel()
 		nodes, err := c.rt.cfg.Discovery.Nodes(qctx)
-		sys.Root.Send(self, &discovered{from: c, nodes: nodes, err: err})
+		var resolved map[string]string
+		if err == nil {
+			resolved = resolveAll(qctx, c.rt.cfg.Discovery, nodes)
+		}
+		sys.Root.Send(self, &discovered{from: c, nodes: nodes, err: err, resolved: resolved})
 	}()
 }
 
@@ -81,7 +85,11 @@ func (c *cluster) apply(ctx actor.Context, d *discovered) {
 		c.failing = false
 		c.rt.log.Info("discovery answers again", "nodes", len(kept))
 	}
+	if !c.guard(kept) {
+		return
+	}
 	c.change(ctx, kept, nil)
+	c.follow(ctx, d.resolved)
 }
 
 // keep logs a failed or empty answer and leaves the node set as it is.

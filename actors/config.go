@@ -29,6 +29,8 @@ const (
 	DefaultNodeTimeout      = 100 * time.Millisecond
 	DefaultProbeInterval    = 500 * time.Millisecond
 	DefaultProbeMax         = 5 * time.Second
+	DefaultRemovalLimit     = 0.5
+	DefaultRemovalPolls     = 2
 )
 
 // NodeDownPolicy says what happens to a request whose key's owner is down.
@@ -74,6 +76,20 @@ type Config struct {
 	PollInterval time.Duration
 	// DiscoveryTimeout bounds one discovery query. Default 5 s.
 	DiscoveryTimeout time.Duration
+	// RemovalLimit is the largest share of the nodes one discovery answer
+	// may remove at once: an answer that would remove more (say, a
+	// registry that lost most of its entries) is held, and applied only
+	// once it has come back RemovalPolls more times in a row. Set it to 1
+	// to apply every removal at once. Default 0.5: more than half is held.
+	RemovalLimit float64
+	// RemovalPolls is how many more answers in a row must repeat a held
+	// removal before it is applied. Default 2.
+	RemovalPolls int
+	// RemovalGrace is how long a removed node's pool keeps serving after
+	// the node has left the routing snapshot, before it is stopped; a node
+	// that comes back within it keeps its pool and connections. Default 0:
+	// the pool is stopped at once (after serving what it has queued).
+	RemovalGrace time.Duration
 	// DialTimeout bounds one connection attempt. Default 1 s.
 	DialTimeout time.Duration
 	// RequestTimeout is the longest a request may take: a request's
@@ -138,6 +154,10 @@ func (c Config) WithDefaults() (Config, error) {
 	orDuration(&c.PollInterval, DefaultPollInterval)
 	orDuration(&c.DiscoveryTimeout, DefaultDiscoveryTimeout)
 	orDuration(&c.DialTimeout, DefaultDialTimeout)
+	if c.RemovalLimit == 0 {
+		c.RemovalLimit = DefaultRemovalLimit
+	}
+	orInt(&c.RemovalPolls, DefaultRemovalPolls)
 	orDuration(&c.RequestTimeout, DefaultRequestTimeout)
 	orDuration(&c.RedialMin, DefaultRedialMin)
 	orDuration(&c.RedialMax, DefaultRedialMax)
@@ -168,6 +188,10 @@ func (c Config) validate() error {
 	if c.PoolSize < 0 || c.FailureThreshold < 0 {
 		return fmt.Errorf("%w: PoolSize %d or FailureThreshold %d is negative",
 			ErrConfig, c.PoolSize, c.FailureThreshold)
+	}
+	if c.RemovalLimit < 0 || c.RemovalLimit > 1 || c.RemovalPolls < 0 || c.RemovalGrace < 0 {
+		return fmt.Errorf("%w: RemovalLimit %v is outside 0..1, or RemovalPolls %d or "+
+			"RemovalGrace %v is negative", ErrConfig, c.RemovalLimit, c.RemovalPolls, c.RemovalGrace)
 	}
 	if c.OnNodeDown > FailoverReads {
 		return fmt.Errorf("%w: unknown OnNodeDown policy %d", ErrConfig, c.OnNodeDown)

@@ -31,6 +31,9 @@ func TestWithDefaults(t *testing.T) {
 		{"RedialMin", got.RedialMin, DefaultRedialMin},
 		{"RedialMax", got.RedialMax, DefaultRedialMax},
 		{"StopTimeout", got.StopTimeout, DefaultStopTimeout},
+		{"RemovalLimit", got.RemovalLimit, DefaultRemovalLimit},
+		{"RemovalPolls", got.RemovalPolls, DefaultRemovalPolls},
+		{"RemovalGrace", got.RemovalGrace, time.Duration(0)},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -67,6 +70,8 @@ func TestWithDefaultsRejects(t *testing.T) {
 		"no backend":        {Discovery: disc},
 		"no discovery":      {Backend: backend},
 		"negative poolsize": {Backend: backend, Discovery: disc, PoolSize: -1},
+		"removal limit > 1": {Backend: backend, Discovery: disc, RemovalLimit: 1.5},
+		"negative grace":    {Backend: backend, Discovery: disc, RemovalGrace: -time.Second},
 	} {
 		if _, err := cfg.WithDefaults(); !errors.Is(err, ErrConfig) {
 			t.Errorf("%s: %v, want ErrConfig", name, err)

@@ -109,7 +109,7 @@ func (w *worker) redial(ctx actor.Context, deadline time.Time) error {
 func (w *worker) dial(actx actor.Context, deadline time.Time, blame bool) error {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	conn, err := w.rt.cfg.Backend.Dial(ctx, w.addr)
+	conn, err := w.rt.dial(ctx, w.addr)
 	if err != nil {
 		if blame || !isTimeout(err) {
 			if w.node.dialFailed(err, w.rt.cfg.RedialMin, w.rt.cfg.RedialMax) {

@@ -129,7 +129,7 @@ func (pr *prober) stop() {
 
 // probeOnce dials addr and reads probeKey within ctx's deadline.
 func probeOnce(ctx context.Context, rt *Runtime, addr string) error {
-	conn, err := rt.cfg.Backend.Dial(ctx, addr)
+	conn, err := rt.dial(ctx, addr)
 	if err != nil {
 		return err
 	}

@@ -30,8 +30,20 @@
 //
 // # Sources
 //
-// Static and StaticNodes answer a fixed list. Func adapts a function, for
-// DNS, a service registry or a file. Manual is a set that tests, or users
-// who drive membership themselves, change at will; call Refresh on the herd
-// after a change to have it picked up before the next poll.
+// Static and StaticNodes answer a fixed list. File reads a JSON or YAML
+// list (see ParseList) and watches it; DNS asks a DNS server for A/AAAA or
+// SRV records and keeps each answer for its TTL; Etcd reads the keys under
+// a prefix and watches them. Func adapts a function, for any other
+// registry. Manual is a set that tests, or users who drive membership
+// themselves, change at will; call Refresh on the herd after a change to
+// have it picked up before the next poll.
+//
+// # Watching and resolving
+//
+// Two optional interfaces extend Discovery. A Watcher (File, Etcd) tells
+// herd when to ask again, so changes arrive in milliseconds rather than at
+// the next poll; polling goes on as the safety net. A Resolver (DNS with
+// SRV) names its nodes by something other than the address to dial: the
+// name is the node's identity on the ring, and herd asks Resolve where to
+// connect, replacing a node's pool when its name moves.
 package discovery

@@ -45,3 +45,22 @@ type NodeRejected struct {
 	Entry string
 	Err   error
 }
+
+// RemovalHeld is published when a discovery answer would remove more than
+// Config.RemovalLimit of the nodes at once. herd keeps its nodes until the
+// same answer has come Need times in a row; Seen counts them so far.
+type RemovalHeld struct {
+	Herd    string
+	Removed []string // the nodes the answer would remove, sorted
+	Seen    int
+	Need    int
+}
+
+// NodeMoved is published when a node's name now resolves to another
+// address (see discovery.Resolver): its pool is replaced by one that
+// connects to the new address, and its keys stay with it.
+type NodeMoved struct {
+	Herd     string
+	Node     string // the node's identity on the ring
+	From, To string // the addresses dialled before and now
+}

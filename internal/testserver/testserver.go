@@ -1,6 +1,6 @@
-// Package testserver starts real memcached, redis-server and nutcracker
-// (twemproxy) processes on free 127.0.0.1 ports for herd's tests, and stops
-// them.
+// Package testserver starts real memcached, redis-server, nutcracker
+// (twemproxy) and etcd processes on free 127.0.0.1 ports for herd's tests,
+// and stops them.
 //
 // A test that needs a server whose binary is missing fails under CI=true
 // (where `make test` has installed the servers) and skips elsewhere, with a
@@ -22,7 +22,7 @@ import (
 
 // Server is one running server process.
 type Server struct {
-	Kind string // "memcached", "redis-server" or "nutcracker"
+	Kind string // "memcached", "redis-server", "nutcracker" or "etcd"
 	Addr string // 127.0.0.1:port
 
 	t    testing.TB
@@ -121,8 +121,8 @@ func nutConfig(port int, servers []NutServer) string {
 }
 
 func pkgOf(binary string) string {
-	if binary == "redis-server" {
-		return "redis-server"
+	if binary == "etcd" {
+		return "etcd-server"
 	}
 	return binary
 }
@@ -240,4 +240,26 @@ func WaitListening(addr string, timeout time.Duration, exited <-chan struct{}) e
 			return fmt.Errorf("nothing listening on %s after %v: %w", addr, timeout, err)
 		}
 	}
+}
+
+// MemcachedAt starts a memcached on addr exactly, a loopback host:port,
+// such as a second address of the loopback range with another server's
+// port. The process is stopped when the test ends.
+func MemcachedAt(t testing.TB, addr string) *Server {
+	t.Helper()
+	path := Need(t, "memcached")
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatalf("testserver: %v", err)
+	}
+	args := []string{"-l", host, "-p", port, "-U", "0", "-m", "64", "-t", "1"}
+	if os.Geteuid() == 0 {
+		args = append(args, "-u", "root")
+	}
+	s := &Server{Kind: "memcached", Addr: addr, t: t, args: args}
+	if err := s.launch(path); err != nil {
+		t.Fatalf("testserver: memcached on %s did not start: %v", addr, err)
+	}
+	t.Cleanup(s.Stop)
+	return s
 }
