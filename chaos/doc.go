@@ -38,13 +38,16 @@
 // From the records each scenario gets one row of a table printed at the end
 // of the run: calls ok, errors by type, crossed replies, the worst lateness
 // (latency less the call's budget), dial attempts per second to the dead
-// node while it was marked down (the proxy's accepted count from the moment
-// herd marked it down to its return, over that span; the busiest second is
-// shown too), the healthy nodes' p99 before and during
+// node while it was marked down (the proxy's accepted count from 50 ms
+// after herd marked it down, so that dials begun before the mark do not
+// count, to its return, over that span; the busiest second is shown too),
+// the healthy nodes' p99 before and during
 // the outage, fail-fast latency, the time from the node's return to its
 // first served call, and goroutines before and after. Each row is checked
 // against herd's promises: no crossed reply; no call later than its
-// deadline plus 50 ms; at most 2 dials a second to a dead node; healthy
+// deadline plus 50 ms; no more dials to a dead node than its probe
+// schedule allows in the span (200 ms doubling to 1 s here, each wait at
+// least 3/4 of that: 4 in the first 2 s, then about 1.3 a second); healthy
 // nodes' p99 during the outage within max(2x before, before + 10 ms), since
 // the p99 of sub-millisecond latencies is noisy on a small machine; calls
 // for a down node's keys failing in under 1 ms (p99); the node served again
