@@ -111,24 +111,35 @@ func TestImpatientCallerDoesNotMarkNodeDown(t *testing.T) {
 // gets ErrProtocol rather than a reply that may be another's, and the next
 // call gets its own answer on a fresh connection.
 func TestStrayReplyClosesConnection(t *testing.T) {
-	var sets atomic.Int64
-	srv := newFakeServer(t, func(_ int, line string) string {
-		switch {
-		case !strings.HasPrefix(line, "set ") && !strings.HasPrefix(line, "add "):
-			return "" // a data block
-		case sets.Add(1) == 1:
-			return "STORED\r\nSTORED\r\n" // the second STORED answers nothing
-		}
-		return "NOT_STORED\r\n"
-	})
-	e, cfg := newEnv(t, srv.addr())
-	cfg.PoolSize = 1
-	h := e.start(cfg)
-	if err := h.Set(ctxT(t), "k", []byte("v"), 0); !errors.Is(err, herd.ErrProtocol) {
-		t.Fatalf("set answered with a stray reply behind it: %v, want ErrProtocol", err)
-	}
-	if err := h.Add(ctxT(t), "k", []byte("w"), 0); !errors.Is(err, herd.ErrNotStored) {
-		t.Fatalf("add answered NOT_STORED: %v, want ErrNotStored", err)
+	for _, ctxs := range []struct {
+		name string
+		ctx  func(*testing.T) context.Context
+	}{
+		{"reader goroutine", ctxT},
+		{"caller reads its own reply", func(*testing.T) context.Context { return context.Background() }},
+	} {
+		t.Run(ctxs.name, func(t *testing.T) {
+			var sets atomic.Int64
+			srv := newFakeServer(t, func(_ int, line string) string {
+				switch {
+				case !strings.HasPrefix(line, "set ") && !strings.HasPrefix(line, "add "):
+					return "" // a data block
+				case sets.Add(1) == 1:
+					return "STORED\r\nSTORED\r\n" // the second STORED answers nothing
+				}
+				return "NOT_STORED\r\n"
+			})
+			e, cfg := newEnv(t, srv.addr())
+			cfg.PoolSize = 1
+			h := e.start(cfg)
+			ctx := ctxs.ctx(t)
+			if err := h.Set(ctx, "k", []byte("v"), 0); !errors.Is(err, herd.ErrProtocol) {
+				t.Fatalf("set answered with a stray reply behind it: %v, want ErrProtocol", err)
+			}
+			if err := h.Add(ctx, "k", []byte("w"), 0); !errors.Is(err, herd.ErrNotStored) {
+				t.Fatalf("add answered NOT_STORED: %v, want ErrNotStored", err)
+			}
+		})
 	}
 }
 

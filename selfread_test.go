@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -74,31 +73,5 @@ func TestSelfReadTimeout(t *testing.T) {
 	start := time.Now()
 	if err := h.Stop(); err != nil || time.Since(start) > time.Second {
 		t.Fatalf("stop = %v after %v", err, time.Since(start))
-	}
-}
-
-// A stray reply seen by a caller reading its own reply closes the
-// connection as it does for the reader goroutine: the next call is read in
-// step on a new connection.
-func TestSelfReadStrayReply(t *testing.T) {
-	var sets atomic.Int64
-	srv := newFakeServer(t, func(_ int, line string) string {
-		switch {
-		case !strings.HasPrefix(line, "set ") && !strings.HasPrefix(line, "add "):
-			return "" // a data block
-		case sets.Add(1) == 1:
-			return "STORED\r\nSTORED\r\n" // the second STORED answers nothing
-		}
-		return "NOT_STORED\r\n"
-	})
-	e, cfg := newEnv(t, srv.addr())
-	cfg.PoolSize = 1
-	h := e.start(cfg)
-	ctx := context.Background()
-	if err := h.Set(ctx, "k", []byte("v"), 0); !errors.Is(err, herd.ErrProtocol) {
-		t.Fatalf("set answered with a stray reply behind it: %v, want ErrProtocol", err)
-	}
-	if err := h.Add(ctx, "k", []byte("w"), 0); !errors.Is(err, herd.ErrNotStored) {
-		t.Fatalf("add answered NOT_STORED: %v, want ErrNotStored", err)
 	}
 }
