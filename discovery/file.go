@@ -76,6 +76,7 @@ func (f *FileSource) Watch(ctx context.Context, notify func()) error {
 		err = w.Add(filepath.Dir(f.path))
 		if err == nil {
 			defer w.Close()
+			notify() // the file may have changed before the watch began
 			return f.follow(ctx, w, notify)
 		}
 		w.Close()
@@ -120,6 +121,7 @@ func (f *FileSource) poll(ctx context.Context, notify func()) error {
 	t := time.NewTicker(f.check)
 	defer t.Stop()
 	last, _ := os.Stat(f.path)
+	notify() // the file may have changed before the checks began
 	for {
 		select {
 		case <-ctx.Done():
