@@ -37,13 +37,21 @@ func (b Backend) GoString() string { return b.String() }
 // Check returns the typed error that keeps req from being sent, or nil.
 func (b *Backend) Check(req messages.Request) error { return b.opts.check(req) }
 
-// Dial connects to the redis node at addr, then authenticates and selects
-// the database if the options ask for it. ctx bounds the whole of it.
+// Dial connects to the redis node at addr, over TLS if the options carry a
+// tls.Config, then authenticates and selects the database if the options
+// ask for it. ctx bounds the whole of it. A failed TLS handshake wraps
+// messages.ErrTLS; any other failure messages.ErrConnection, and each names
+// the node.
 func (b *Backend) Dial(ctx context.Context, addr string) (backends.Conn, error) {
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("%w: redis %s: %w", messages.ErrConnection, addr, err)
+	}
+	if b.opts.TLS != nil {
+		if nc, err = backends.HandshakeTLS(ctx, nc, "redis", addr, b.opts.TLS); err != nil {
+			return nil, err
+		}
 	}
 	c := newConn(&b.opts, nc)
 	if err := c.handshake(ctx); err != nil {
