@@ -50,3 +50,20 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
+
+// EndedAfterHandshake says why a dial over TLS failed when the handshake
+// went through and the server then ended the connection instead of
+// answering the first request: under TLS 1.3 that is how a server refuses
+// the client's certificate (or its lack of one).
+const EndedAfterHandshake = "the server ended the connection right after the TLS handshake " +
+	"(did it refuse the client's certificate?)"
+
+// RefusedTLS reports whether err is a TLS alert from the server, such as
+// "certificate required": under TLS 1.3 a server that refuses the client's
+// certificate says so after the client's side of the handshake has ended,
+// so the refusal arrives at the connection's first read instead of in
+// Dial. A backend reports such a failure as messages.ErrTLS.
+func RefusedTLS(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "remote error"
+}

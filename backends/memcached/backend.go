@@ -2,13 +2,16 @@ package memcached
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"time"
 
 	"github.com/herd-go/herd/backends"
+	"github.com/herd-go/herd/messages"
 )
 
 // Defaults for the zero fields of Options.
@@ -109,12 +112,50 @@ func (b *Backend) Dial(ctx context.Context, addr string) (backends.Conn, error) 
 	if err != nil {
 		return nil, ioError("dial "+addr, err)
 	}
-	if b.opts.TLS != nil {
-		if nc, err = backends.HandshakeTLS(ctx, nc, "memcached", addr, b.opts.TLS); err != nil {
-			return nil, err
-		}
+	if b.opts.TLS == nil {
+		return b.newConn(nc), nil
 	}
-	return b.newConn(nc), nil
+	if nc, err = backends.HandshakeTLS(ctx, nc, "memcached", addr, b.opts.TLS); err != nil {
+		return nil, err
+	}
+	c := b.newConn(nc)
+	if err := c.version(ctx); err != nil {
+		_ = c.Close()
+		switch {
+		case isTimeout(err):
+			return nil, ioError("dial "+addr, err)
+		case errors.Is(err, messages.ErrProtocol):
+			return nil, fmt.Errorf("%w (from %s)", err, addr)
+		}
+		return nil, fmt.Errorf("%w: memcached %s: %s: %w",
+			messages.ErrTLS, addr, backends.EndedAfterHandshake, err)
+	}
+	return c, nil
+}
+
+// version asks the server its version and reads the answer, within ctx:
+// one round trip, so that a server that refuses the client's certificate
+// after the TLS handshake fails the dial, not the first request.
+func (c *conn) version(ctx context.Context) error {
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.nc.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = c.nc.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if _, err := c.w.WriteString("version\r\n"); err != nil {
+		return err
+	}
+	if err := c.w.Flush(); err != nil {
+		return err
+	}
+	line, err := c.p.r.ReadSlice('\n')
+	if err != nil {
+		return err
+	}
+	if !bytes.HasPrefix(line, []byte("VERSION ")) {
+		return protocolError("version answered %q", clip(line))
+	}
+	return c.nc.SetDeadline(time.Time{})
 }
 
 // newConn wraps an open connection.
