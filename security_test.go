@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/herd-go/herd"
 	"github.com/herd-go/herd/backends/memcached"
 	"github.com/herd-go/herd/backends/redis"
@@ -51,6 +53,7 @@ func TestTLSHerd(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e, cfg := newEnv(t, tc.nodes...)
 			cfg.Backend = tc.backend(ca.ClientConfig(client)).Backend
+			baseline := goleak.IgnoreCurrent()
 			h := e.start(cfg)
 			owners := map[string]int{}
 			for i := range 200 {
@@ -71,6 +74,10 @@ func TestTLSHerd(t *testing.T) {
 			if len(owners) != 2 {
 				t.Fatalf("keys went to %v, want both nodes", owners)
 			}
+			if err := h.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			goleak.VerifyNone(t, baseline)
 		})
 	}
 }
@@ -87,6 +94,7 @@ func TestWrongPasswordMarksNodeDown(t *testing.T) {
 	connsBefore, authBefore := admin.connections(), admin.authFailures()
 
 	w, cfg := watchedEnv(t, redis.New(redis.Options{Password: wrong}), srv.Addr)
+	baseline := goleak.IgnoreCurrent()
 	h := w.start(cfg)
 	calls, nodeDown := 0, 0
 	ctx := ctxT(t)
@@ -108,6 +116,7 @@ func TestWrongPasswordMarksNodeDown(t *testing.T) {
 	if err := h.Stop(); err != nil {
 		t.Fatal(err)
 	}
+	goleak.VerifyNone(t, baseline)
 	conns, auths := admin.connections()-connsBefore, admin.authFailures()-authBefore
 	t.Logf("%d calls (%d ErrNodeDown) in 3 s; server saw %d connections, %d failed AUTHs",
 		calls, nodeDown, conns, auths)
@@ -180,6 +189,7 @@ func TestSecretsStayOut(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			w, cfg := watchedEnv(t, sc.backend.Backend, sc.node)
 			cfg.ProbeInterval = 50 * time.Millisecond
+			baseline := goleak.IgnoreCurrent()
 			h := w.start(cfg)
 			eventually(t, "the node is down", func() bool {
 				_, err := h.Get(ctxT(t), "k")
@@ -190,7 +200,10 @@ func TestSecretsStayOut(t *testing.T) {
 			ex, _ := h.Explain("k")
 			w.note(ex)
 			w.note(cfg)
-			_ = h.Stop()
+			if err := h.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			goleak.VerifyNone(t, baseline)
 			w.shows(append(sc.shows, "node down", sc.node)...)
 			w.noSecrets(secrets...)
 		})
