@@ -20,6 +20,7 @@ var (
 	ErrServer           = messages.ErrServer
 	ErrProtocol         = messages.ErrProtocol
 	ErrConnection       = messages.ErrConnection
+	ErrTLS              = messages.ErrTLS
 	ErrNoNodes          = messages.ErrNoNodes
 	ErrNodeGone         = messages.ErrNodeGone
 	ErrNodeDown         = messages.ErrNodeDown

@@ -3,6 +3,7 @@ package messages
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // Errors a reply may carry. Test for them with errors.Is: herd wraps them
@@ -33,6 +34,12 @@ var (
 	ErrProtocol = errors.New("herd: malformed reply from server")
 	// ErrConnection: the node could not be reached or the connection broke.
 	ErrConnection = errors.New("herd: connection failed")
+	// ErrTLS: the TLS handshake with a node failed: the server does not
+	// speak TLS, its certificate did not verify, or it refused the
+	// client's. It wraps ErrConnection, so it counts against the node as
+	// any failed dial does; the cause (a *tls.CertificateVerificationError,
+	// say) is wrapped too.
+	ErrTLS = fmt.Errorf("%w: TLS handshake failed", ErrConnection)
 	// ErrNoNodes: the cluster has no nodes to route to.
 	ErrNoNodes = errors.New("herd: no nodes")
 	// ErrNodeDown: the node that owns the key is marked down after repeated

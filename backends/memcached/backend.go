@@ -2,11 +2,16 @@ package memcached
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
 	"net"
 	"time"
 
 	"github.com/herd-go/herd/backends"
+	"github.com/herd-go/herd/messages"
 )
 
 // Defaults for the zero fields of Options.
@@ -45,7 +50,28 @@ type Options struct {
 	// KeepAlive is the TCP keep-alive period of each connection. Zero means
 	// DefaultKeepAlive (30 s).
 	KeepAlive time.Duration
+	// TLS, when set, makes every connection TLS (memcached -Z): the
+	// server's certificate is verified against TLS.RootCAs (the system's
+	// roots if nil) and TLS.ServerName, which is the node's host when left
+	// empty; a client certificate in TLS.Certificates is presented to
+	// servers that ask for one (memcached -o ssl_verify_mode). herd never
+	// changes it, and never prints it. Zero value: plain TCP.
+	TLS *tls.Config
 }
+
+// String describes o, with TLS as on or off: the tls.Config, which may hold
+// a client certificate's private key, is not printed.
+func (o Options) String() string {
+	tlsOn := "off"
+	if o.TLS != nil {
+		tlsOn = "on"
+	}
+	return fmt.Sprintf("memcached.Options{MaxValueSize: %d, KeepAlive: %v, TLS: %s}",
+		o.MaxValueSize, o.KeepAlive, tlsOn)
+}
+
+// GoString is String, so that %#v does not print the tls.Config either.
+func (o Options) GoString() string { return o.String() }
 
 // withDefaults returns o with every unset field at its default. It is the
 // one place defaults are resolved.
@@ -76,15 +102,60 @@ func New(opts Options) *Backend {
 func (b *Backend) Name() string { return "memcached" }
 
 // Dial connects to the memcached node at addr (host:port) within ctx's
-// deadline (herd's Config.DialTimeout). A failure wraps
-// messages.ErrConnection, or messages.ErrTimeout if time ran out.
+// deadline (herd's Config.DialTimeout), over TLS if the options carry a
+// tls.Config. A failure wraps messages.ErrConnection, or
+// messages.ErrTimeout if time ran out; a failed TLS handshake wraps
+// messages.ErrTLS.
 func (b *Backend) Dial(ctx context.Context, addr string) (backends.Conn, error) {
 	d := net.Dialer{KeepAlive: b.opts.KeepAlive}
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, ioError("dial "+addr, err)
 	}
-	return b.newConn(nc), nil
+	if b.opts.TLS == nil {
+		return b.newConn(nc), nil
+	}
+	if nc, err = backends.HandshakeTLS(ctx, nc, "memcached", addr, b.opts.TLS); err != nil {
+		return nil, err
+	}
+	c := b.newConn(nc)
+	if err := c.version(ctx); err != nil {
+		_ = c.Close()
+		switch {
+		case isTimeout(err):
+			return nil, ioError("dial "+addr, err)
+		case errors.Is(err, messages.ErrProtocol):
+			return nil, fmt.Errorf("%w (from %s)", err, addr)
+		}
+		return nil, fmt.Errorf("%w: memcached %s: %s: %w",
+			messages.ErrTLS, addr, backends.EndedAfterHandshake, err)
+	}
+	return c, nil
+}
+
+// version asks the server its version and reads the answer, within ctx:
+// one round trip, so that a server that refuses the client's certificate
+// after the TLS handshake fails the dial, not the first request.
+func (c *conn) version(ctx context.Context) error {
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.nc.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = c.nc.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if _, err := c.w.WriteString("version\r\n"); err != nil {
+		return err
+	}
+	if err := c.w.Flush(); err != nil {
+		return err
+	}
+	line, err := c.p.r.ReadSlice('\n')
+	if err != nil {
+		return err
+	}
+	if !bytes.HasPrefix(line, []byte("VERSION ")) {
+		return protocolError("version answered %q", clip(line))
+	}
+	return c.nc.SetDeadline(time.Time{})
 }
 
 // newConn wraps an open connection.

@@ -59,4 +59,15 @@
 // reply can make the parser allocate more than MaxValueSize per key asked.
 // A broken or closed connection wraps messages.ErrConnection, and a deadline
 // passing messages.ErrTimeout.
+//
+// # TLS
+//
+// With Options.TLS set, Dial wraps the socket in TLS, for a memcached
+// started with -Z, and completes the handshake within the Dial context,
+// verifying the server's certificate against the node's host unless
+// TLS.ServerName is set. It then asks the server's version, one round
+// trip, since under TLS 1.3 a server that refuses the client's certificate
+// says so only after the client's side of the handshake has ended. Every
+// TLS failure, the handshake's, that refusal, or a TLS alert later on,
+// wraps messages.ErrTLS, which wraps messages.ErrConnection.
 package memcached

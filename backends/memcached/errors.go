@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/herd-go/herd/backends"
 	"github.com/herd-go/herd/messages"
 )
 
@@ -51,11 +52,15 @@ func protocolError(format string, args ...any) error {
 }
 
 // ioError classifies a failure of the network connection during op: a
-// timeout wraps messages.ErrTimeout, anything else messages.ErrConnection.
-// Both mean the connection must be closed.
+// timeout wraps messages.ErrTimeout, a TLS alert from the server
+// messages.ErrTLS, anything else messages.ErrConnection. All mean the
+// connection must be closed.
 func ioError(op string, err error) error {
 	if isTimeout(err) {
 		return fmt.Errorf("%w: memcached %s: %w", messages.ErrTimeout, op, err)
+	}
+	if backends.RefusedTLS(err) {
+		return fmt.Errorf("%w: memcached %s: %w", messages.ErrTLS, op, err)
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("%w: memcached %s: connection closed by server: %w",

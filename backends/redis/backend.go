@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -37,27 +38,62 @@ func (b Backend) GoString() string { return b.String() }
 // Check returns the typed error that keeps req from being sent, or nil.
 func (b *Backend) Check(req messages.Request) error { return b.opts.check(req) }
 
-// Dial connects to the redis node at addr, then authenticates and selects
-// the database if the options ask for it. ctx bounds the whole of it.
+// Dial connects to the redis node at addr, over TLS if the options carry a
+// tls.Config, then authenticates and selects the database if the options
+// ask for it. ctx bounds the whole of it. A failed TLS handshake wraps
+// messages.ErrTLS; any other failure messages.ErrConnection, and each names
+// the node.
 func (b *Backend) Dial(ctx context.Context, addr string) (backends.Conn, error) {
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("%w: redis %s: %w", messages.ErrConnection, addr, err)
 	}
+	if b.opts.TLS != nil {
+		if nc, err = backends.HandshakeTLS(ctx, nc, "redis", addr, b.opts.TLS); err != nil {
+			return nil, err
+		}
+	}
 	c := newConn(&b.opts, nc)
 	if err := c.handshake(ctx); err != nil {
 		_ = c.Close()
+		if b.opts.TLS != nil && refusedAfterHandshake(err) {
+			return nil, fmt.Errorf("%w: redis %s: %s: %w",
+				messages.ErrTLS, addr, backends.EndedAfterHandshake, cause(err))
+		}
 		return nil, fmt.Errorf("%w: redis %s: %w", messages.ErrConnection, addr, err)
 	}
 	return c, nil
 }
 
-// handshake sends AUTH and SELECT as the options ask, under ctx: its
+// cause is the socket's own error inside one of ioError's.
+func cause(err error) error {
+	if u, ok := err.(interface{ Unwrap() []error }); ok {
+		if errs := u.Unwrap(); len(errs) > 0 {
+			return errs[len(errs)-1]
+		}
+	}
+	return err
+}
+
+// refusedAfterHandshake reports whether err, from the first exchange on a
+// TLS connection, is the server ending the connection rather than
+// answering: it sent an alert, or closed or reset the connection.
+func refusedAfterHandshake(err error) bool {
+	return errors.Is(err, messages.ErrConnection) && !errors.Is(err, messages.ErrTimeout)
+}
+
+// handshake sends AUTH and SELECT as the options ask, or PING over TLS if
+// they ask for neither, under ctx: its
 // deadline is set on the socket, and its cancellation sets a deadline in
 // the past to unblock a read in progress.
 func (c *conn) handshake(ctx context.Context) error {
 	cmds := c.opts.handshake()
+	if len(cmds) == 0 && c.opts.TLS != nil {
+		// One round trip, so that a server that refuses the client's
+		// certificate after the TLS handshake fails the dial.
+		cmds = [][]string{{"PING"}}
+	}
 	if len(cmds) == 0 {
 		return nil
 	}

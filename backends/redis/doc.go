@@ -66,6 +66,17 @@
 // each other's. AUTH and SELECT run during Dial, bounded by the Dial
 // context.
 //
+// # TLS
+//
+// With Options.TLS set, Dial wraps the socket in TLS (a *tls.Conn, whose
+// deadlines work the same way) and completes the handshake within the Dial
+// context, verifying the server's certificate against the node's host
+// unless TLS.ServerName is set. It then makes one round trip (AUTH and
+// SELECT, or PING when neither is asked for), since under TLS 1.3 a server
+// that refuses the client's certificate says so only after the client's
+// side of the handshake has ended. Every TLS failure, the handshake's or
+// that refusal, wraps messages.ErrTLS, which wraps messages.ErrConnection.
+//
 // # Errors and the life of a connection
 //
 // A redis error reply ("-ERR ...", "-WRONGTYPE ...") ends cleanly, so the
@@ -76,7 +87,8 @@
 //
 //   - messages.ErrTimeout when a deadline passed;
 //   - messages.ErrConnection when the socket failed or the server closed it,
-//     even mid-reply;
+//     even mid-reply (messages.ErrTLS, which wraps it, when the server
+//     sent a TLS alert);
 //   - messages.ErrProtocol when the bytes were not RESP2, broke one of the
 //     bounds below, or were a reply of a type the command never answers,
 //     such as an array for GET.

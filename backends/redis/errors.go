@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 
+	"github.com/herd-go/herd/backends"
 	"github.com/herd-go/herd/messages"
 )
 
@@ -46,12 +47,15 @@ func protocolError(format string, args ...any) error {
 }
 
 // ioError classifies a failure of the socket during op: a timeout wraps
-// messages.ErrTimeout, anything else messages.ErrConnection. Both mean the
-// connection must be closed.
+// messages.ErrTimeout, a TLS alert from the server messages.ErrTLS,
+// anything else messages.ErrConnection. All mean the connection must be
+// closed.
 func ioError(op string, err error) error {
 	switch {
 	case isTimeout(err):
 		return fmt.Errorf("%w: redis %s: %w", messages.ErrTimeout, op, err)
+	case backends.RefusedTLS(err):
+		return fmt.Errorf("%w: redis %s: %w", messages.ErrTLS, op, err)
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("%w: redis %s: connection closed by server: %w",
 			messages.ErrConnection, op, err)

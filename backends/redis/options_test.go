@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/herd-go/herd/internal/testcert"
 )
 
 func TestDefaults(t *testing.T) {
@@ -23,15 +25,24 @@ func TestDefaults(t *testing.T) {
 
 // TestNoPasswordInStrings formats the options and the backend every way fmt
 // can, and finds the password in none of them.
+// A client certificate's private key, in TLS, is not printed either.
 func TestNoPasswordInStrings(t *testing.T) {
-	opts := Options{Username: "alice", Password: "s3cret"}
+	ca := testcert.NewCA(t, "redis")
+	client := ca.Client(t)
+	opts := Options{Username: "alice", Password: "s3cret", TLS: ca.ClientConfig(client)}
 	b := New(opts)
+	secrets := append(client.Secrets(), "s3cret", "PrivateKey")
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
 		for _, v := range []any{opts, &opts, b, *b} {
 			s := fmt.Sprintf(verb, v)
-			if strings.Contains(s, "s3cret") {
-				t.Errorf("%s of %T = %q holds the password", verb, v, s)
+			for _, secret := range secrets {
+				if strings.Contains(s, secret) {
+					t.Errorf("%s of %T = %q holds a secret (%q)", verb, v, s, secret)
+				}
 			}
 		}
+	}
+	if s := opts.String(); !strings.Contains(s, "Password: set, TLS: on") {
+		t.Errorf("String() = %q, want the password as set and TLS on", s)
 	}
 }
