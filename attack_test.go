@@ -1,0 +1,556 @@
+package herd_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/goleak"
+
+	"github.com/herd-go/herd"
+	"github.com/herd-go/herd/actors"
+	"github.com/herd-go/herd/messages"
+)
+
+// Attacks on the request path, the self-read path (a caller with an
+// uncancellable context reading its own reply) above all. Every call checks
+// its own promises: one reply, its own (values equal keys, so a crossed
+// reply shows), by its deadline plus 50 ms.
+
+// tally counts what a load saw.
+type tally struct {
+	ok, errs, wrong, late atomic.Int64
+	mu                    sync.Mutex
+	samples               []string
+	errKinds              map[string]int
+}
+
+func (tl *tally) note(format string, args ...any) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	if len(tl.samples) < 10 {
+		tl.samples = append(tl.samples, fmt.Sprintf(format, args...))
+	}
+}
+
+func (tl *tally) kind(err error) {
+	k := "other"
+	for _, e := range []error{herd.ErrTimeout, herd.ErrNodeGone, herd.ErrConnection,
+		herd.ErrClosed, herd.ErrNodeDown, herd.ErrMiss, herd.ErrNoNodes, context.Canceled} {
+		if errors.Is(err, e) {
+			k = e.Error()
+			break
+		}
+	}
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	if tl.errKinds == nil {
+		tl.errKinds = map[string]int{}
+	}
+	tl.errKinds[k]++
+	if k == "other" && len(tl.samples) < 10 {
+		tl.samples = append(tl.samples, "unexpected error: "+err.Error())
+	}
+}
+
+func (tl *tally) String() string {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	return fmt.Sprintf("ok=%d errs=%d wrong=%d late=%d kinds=%v samples=%q",
+		tl.ok.Load(), tl.errs.Load(), tl.wrong.Load(), tl.late.Load(), tl.errKinds, tl.samples)
+}
+
+// loadOpts shapes one load goroutine.
+type loadOpts struct {
+	timeout     time.Duration // the per-call budget (RequestTimeout for Background)
+	cancellable bool          // a context with a Done channel
+	prefix      string
+	sleepEvery  int // sleep 1ms every n calls so connections go idle
+}
+
+// oneCall does a set then a get of a key whose value is the key itself, and
+// checks the get's reply and both calls' timing.
+func oneCall(h *herd.Herd, o loadOpts, i int, tl *tally) {
+	key := fmt.Sprintf("%s-%d", o.prefix, i)
+	ctx, cancel := context.Background(), context.CancelFunc(func() {})
+	if o.cancellable {
+		ctx, cancel = context.WithTimeout(context.Background(), o.timeout)
+	}
+	defer cancel()
+	start := time.Now()
+	err := h.Set(ctx, key, []byte(key), 0)
+	if took := time.Since(start); took > o.timeout+50*time.Millisecond {
+		tl.late.Add(1)
+		tl.note("set %s took %v (budget %v), err %v", key, took, o.timeout, err)
+	}
+	if err != nil {
+		tl.errs.Add(1)
+		tl.kind(err)
+		return
+	}
+	start = time.Now()
+	it, err := h.Get(ctx, key)
+	if took := time.Since(start); took > o.timeout+50*time.Millisecond {
+		tl.late.Add(1)
+		tl.note("get %s took %v (budget %v), err %v", key, took, o.timeout, err)
+	}
+	switch {
+	case err == nil && string(it.Value) == key:
+		tl.ok.Add(1)
+	case err == nil:
+		tl.wrong.Add(1)
+		tl.note("get %s returned %q", key, it.Value)
+	case errors.Is(err, herd.ErrMiss):
+		// A set that succeeded and a get that misses: either the value
+		// was lost (a crossed reply) or evicted; with 64 MB it was not.
+		tl.wrong.Add(1)
+		tl.note("get %s missed after its set succeeded", key)
+	default:
+		tl.errs.Add(1)
+		tl.kind(err)
+	}
+}
+
+// runLoad runs n goroutines, half with Background contexts (self-read),
+// half cancellable, until stop is closed.
+func runLoad(h *herd.Herd, n int, timeout time.Duration, stop <-chan struct{}, tl *tally) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for g := 0; g < n; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o := loadOpts{timeout: timeout, cancellable: g%2 == 1,
+				prefix: fmt.Sprintf("L%d", g), sleepEvery: 3 + g%5}
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				oneCall(h, o, i, tl)
+				if i%o.sleepEvery == 0 {
+					time.Sleep(time.Millisecond)
+				}
+			}
+		}()
+	}
+	return &wg
+}
+
+// workerPIDOf returns the PID of worker i of addr's pool.
+func workerPIDOf(h *herd.Herd, addr string, i int) *actor.PID {
+	pool := h.Pool(addr)
+	if pool == nil {
+		return nil
+	}
+	return actor.NewPID(pool.Address, fmt.Sprintf("%s/w%d", pool.Id, i))
+}
+
+// Workers crash again and again while callers read their own replies on
+// their connections: every call still gets its own reply, or an error, by
+// its deadline.
+func TestAttackWorkerCrashWhileCallersReadOwn(t *testing.T) {
+	addrs := fleet(t, 2)
+	e, cfg := newEnv(t, addrs...)
+	cfg.RequestTimeout = 300 * time.Millisecond
+	// Restart at once, always: the attack is on the crash, not the backoff.
+	cfg.PoolStrategy = actors.NewBackoffStrategy(actors.Backoff{Min: time.Millisecond, Max: 2 * time.Millisecond})
+	h := e.start(cfg)
+
+	var tl tally
+	stop := make(chan struct{})
+	wg := runLoad(h, 16, cfg.RequestTimeout, stop, &tl)
+	for i := 0; i < 60; i++ {
+		addr := addrs[i%2]
+		if pid := workerPIDOf(h, addr, i%cfg.PoolSize); pid != nil {
+			e.system.Root.Send(pid, &messages.Crash{Reason: "attack"})
+		}
+		time.Sleep(15 * time.Millisecond)
+	}
+	close(stop)
+	waitStart := time.Now()
+	wg.Wait()
+	t.Logf("load ended %v after stop; %s", time.Since(waitStart), &tl)
+	stopStart := time.Now()
+	_ = h.Stop()
+	if took := time.Since(stopStart); took > time.Second {
+		t.Errorf("Stop took %v", took)
+	}
+	if tl.wrong.Load() != 0 || tl.late.Load() != 0 || tl.ok.Load() == 0 {
+		t.Fatalf("worker crashes under self-read load: %s", &tl)
+	}
+}
+
+// Pools restart again and again while callers read their own replies.
+func TestAttackPoolRestartWhileCallersReadOwn(t *testing.T) {
+	addrs := fleet(t, 2)
+	e, cfg := newEnv(t, addrs...)
+	cfg.RequestTimeout = 300 * time.Millisecond
+	cfg.ClusterStrategy = actors.NewBackoffStrategy(actors.Backoff{Min: time.Millisecond, Max: 2 * time.Millisecond})
+	h := e.start(cfg)
+
+	var tl tally
+	stop := make(chan struct{})
+	wg := runLoad(h, 16, cfg.RequestTimeout, stop, &tl)
+	for i := 0; i < 40; i++ {
+		if pid := h.Pool(addrs[i%2]); pid != nil {
+			e.system.Root.Send(pid, &messages.Crash{Reason: "attack"})
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	t.Logf("%s", &tl)
+	stopStart := time.Now()
+	_ = h.Stop()
+	if took := time.Since(stopStart); took > time.Second {
+		t.Errorf("Stop took %v", took)
+	}
+	if tl.wrong.Load() != 0 || tl.late.Load() != 0 || tl.ok.Load() == 0 {
+		t.Fatalf("pool restarts under self-read load: %s", &tl)
+	}
+}
+
+// A node flaps in and out of discovery while callers read their own
+// replies: its pool retires and a new one starts, again and again.
+func TestAttackNodeFlapWhileCallersReadOwn(t *testing.T) {
+	addrs := fleet(t, 3)
+	e, cfg := newEnv(t, addrs...)
+	cfg.RequestTimeout = 300 * time.Millisecond
+	h := e.start(cfg)
+
+	var tl tally
+	stop := make(chan struct{})
+	wg := runLoad(h, 16, cfg.RequestTimeout, stop, &tl)
+	for i := 0; i < 30; i++ {
+		if i%2 == 0 {
+			e.disc.Set(addrs[:2]...)
+		} else {
+			e.disc.Set(addrs...)
+		}
+		h.Refresh()
+		time.Sleep(30 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	t.Logf("%s", &tl)
+	// A key that moved node between its set and its get misses honestly;
+	// only a wrong value (not a miss) is a crossed reply here.
+	if tl.late.Load() != 0 || tl.ok.Load() == 0 {
+		t.Fatalf("node flaps under self-read load: %s", &tl)
+	}
+	tl.mu.Lock()
+	for _, s := range tl.samples {
+		if len(s) > 0 && s[len(s)-1] == '"' && !contains(s, "missed") {
+			t.Errorf("crossed reply: %s", s)
+		}
+	}
+	tl.mu.Unlock()
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
+
+// Stop with a thousand calls in flight, half of them reading their own
+// replies: each call gets exactly one reply, promptly, and nothing is left
+// running.
+func TestAttackStopWithThousandInFlight(t *testing.T) {
+	addrs := fleet(t, 2)
+	e, cfg := newEnv(t, addrs...)
+	cfg.RequestTimeout = 2 * time.Second
+	baseline := goleak.IgnoreCurrent()
+	h := e.start(cfg)
+
+	const n = 1000
+	var started, finished atomic.Int64
+	var bad atomic.Int64
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := 0; g < n; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx := context.Background()
+			if g%2 == 1 {
+				c, cancel := context.WithTimeout(ctx, 2*time.Second)
+				defer cancel()
+				ctx = c
+			}
+			key := fmt.Sprintf("s%d", g)
+			started.Add(1)
+			<-release
+			for i := 0; ; i++ {
+				start := time.Now()
+				it, err := h.Get(ctx, key)
+				if took := time.Since(start); took > 500*time.Millisecond {
+					bad.Add(1)
+					t.Errorf("call %s took %v (err %v)", key, took, err)
+				}
+				if err == nil && string(it.Value) != key && len(it.Value) != 0 {
+					bad.Add(1)
+					t.Errorf("call %s got %q", key, it.Value)
+				}
+				if errors.Is(err, herd.ErrClosed) {
+					finished.Add(1)
+					return
+				}
+				if err != nil && !errors.Is(err, herd.ErrMiss) && !errors.Is(err, herd.ErrNodeGone) {
+					t.Errorf("call %s: %v", key, err)
+				}
+			}
+		}()
+	}
+	for started.Load() < n {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	if err := h.Stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("Stop took %v", took)
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		buf := make([]byte, 1<<20)
+		t.Fatalf("callers still waiting 5 s after Stop (%d of %d returned):\n%s",
+			finished.Load(), n, buf[:runtime.Stack(buf, true)])
+	}
+	goleak.VerifyNone(t, baseline)
+}
+
+// trickleServer is a memcached stand-in that answers "gets <key>" with a
+// hit whose value is the key, written one byte per gap when the key starts
+// with "slow", at once otherwise: a reply split across many TCP segments.
+func trickleServer(t *testing.T, gap time.Duration) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					f := strings.Fields(line)
+					if len(f) < 2 {
+						continue
+					}
+					key := f[1]
+					out := fmt.Sprintf("VALUE %s 0 %d 1\r\n%s\r\nEND\r\n", key, len(key), key)
+					if !strings.HasPrefix(key, "slow") {
+						if _, err := c.Write([]byte(out)); err != nil {
+							return
+						}
+						continue
+					}
+					for i := 0; i < len(out); i++ {
+						if _, err := c.Write([]byte{out[i]}); err != nil {
+							return
+						}
+						time.Sleep(gap)
+					}
+				}
+			}()
+		}
+	}()
+	return ln
+}
+
+// A reply that trickles in a byte at a time, slower than the caller's
+// budget: a caller reading its own reply gets ErrTimeout by its deadline,
+// and the calls after it get their own replies, never the rest of it.
+func TestAttackTrickledReplyPastDeadline(t *testing.T) {
+	ln := trickleServer(t, 5*time.Millisecond)
+	e, cfg := newEnv(t, ln.Addr().String())
+	cfg.PoolSize = 1
+	cfg.RequestTimeout = 100 * time.Millisecond
+	h := e.start(cfg)
+
+	for i := 0; i < 5; i++ {
+		start := time.Now()
+		_, err := h.Get(context.Background(), fmt.Sprintf("slow-%d-%s", i, strings.Repeat("x", 40)))
+		took := time.Since(start)
+		if !errors.Is(err, herd.ErrTimeout) || took > cfg.RequestTimeout+50*time.Millisecond {
+			t.Fatalf("trickled reply: %v after %v, want ErrTimeout by %v", err, took, cfg.RequestTimeout)
+		}
+		for j := 0; j < 3; j++ {
+			key := fmt.Sprintf("fast-%d-%d", i, j)
+			ctx := context.Background()
+			if j == 1 {
+				c, cancel := context.WithTimeout(ctx, time.Second)
+				defer cancel()
+				ctx = c
+			}
+			it, err := h.Get(ctx, key)
+			if err != nil || string(it.Value) != key {
+				t.Fatalf("after a trickled reply, get %s = %q, %v", key, it.Value, err)
+			}
+		}
+	}
+}
+
+// A reply split into many segments, yet within the budget, is read whole
+// by a caller reading its own reply.
+func TestAttackTrickledReplyWithinDeadline(t *testing.T) {
+	ln := trickleServer(t, 200*time.Microsecond)
+	e, cfg := newEnv(t, ln.Addr().String())
+	cfg.PoolSize = 1
+	cfg.RequestTimeout = time.Second
+	h := e.start(cfg)
+	var wg sync.WaitGroup
+	var bad atomic.Int64
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				key := fmt.Sprintf("slow-%d-%d", g, i)
+				if g%2 == 1 {
+					key = fmt.Sprintf("fast-%d-%d", g, i)
+				}
+				it, err := h.Get(context.Background(), key)
+				if err != nil || string(it.Value) != key {
+					bad.Add(1)
+					t.Errorf("get %s = %q, %v", key, it.Value, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// Requests sent as messages to the herd's PID share connections with Go
+// client callers that read their own replies: each gets its own reply.
+func TestAttackActorAPIMixedWithSelfRead(t *testing.T) {
+	srv := newBatchServer(t)
+	e, cfg := newEnv(t, srv.ln.Addr().String())
+	cfg.PoolSize = 1
+	h := e.start(cfg)
+
+	const perActor = 300
+	var wrong, missing atomic.Int64
+	var wg sync.WaitGroup
+	for a := 0; a < 4; a++ {
+		wg.Add(1)
+		replies := make(chan *messages.Reply, perActor)
+		user := e.system.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+			switch msg := ctx.Message().(type) {
+			case *actor.Started:
+				for i := 0; i < perActor; i++ {
+					ctx.Request(h.PID(), &messages.Get{Key: fmt.Sprintf("a%d-%d", a, i)})
+				}
+			case *messages.Reply:
+				replies <- msg
+			}
+		}))
+		go func() {
+			defer wg.Done()
+			defer e.system.Root.Stop(user)
+			for i := 0; i < perActor; i++ {
+				select {
+				case r := <-replies:
+					want := r.Request.(*messages.Get).Key
+					if r.Err != nil || string(r.Value) != want {
+						wrong.Add(1)
+					}
+				case <-time.After(3 * time.Second):
+					missing.Add(perActor - int64(i))
+					return
+				}
+			}
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				key := fmt.Sprintf("g%d-%d", g, i)
+				it, err := h.Get(context.Background(), key)
+				if err != nil || string(it.Value) != key {
+					wrong.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if wrong.Load() != 0 || missing.Load() != 0 {
+		t.Fatalf("actor API mixed with self-read: %d wrong, %d missing", wrong.Load(), missing.Load())
+	}
+}
+
+// messages.Call is how an actor builds a request with a reply path of its
+// own, and SetSelfRead is exported on it. An actor that marks its call so
+// and sends it to the herd's PID wedges the connection the call lands on:
+// the supervisor dispatches it, the worker runs inline on the supervisor's
+// goroutine and hands the read side to a caller that never takes it, and
+// nothing reads that connection again.
+func TestAttackActorCallWithSelfReadWedgesConnection(t *testing.T) {
+	addrs := fleet(t, 1)
+	e, cfg := newEnv(t, addrs...)
+	cfg.PoolSize = 1
+	cfg.RequestTimeout = 200 * time.Millisecond
+	cfg.StopTimeout = 500 * time.Millisecond
+	cfg.DiscoveryTimeout = 500 * time.Millisecond
+	h := e.start(cfg)
+	if err := h.Set(ctxT(t), "k", []byte("v"), 0); err != nil {
+		t.Fatal(err)
+	}
+
+	ch := make(messages.ChanReplier, 1)
+	call := messages.NewCall(&messages.Get{Key: "k"}, time.Now().Add(200*time.Millisecond), ch)
+	call.SetSelfRead()
+	e.system.Root.Send(h.PID(), call)
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			t.Logf("the marked call: %v", r.Err)
+		}
+	case <-time.After(time.Second):
+		t.Error("an actor's call marked SetSelfRead was never answered")
+	}
+	// The connection must still serve the next callers.
+	for i := 0; i < 3; i++ {
+		if _, err := h.Get(ctxT(t), "k"); err != nil {
+			t.Errorf("get %d after an actor's self-read call: %v", i, err)
+			break
+		}
+	}
+	start := time.Now()
+	err := h.Stop()
+	if took := time.Since(start); err != nil || took > 2*cfg.StopTimeout {
+		t.Errorf("Stop after an actor's self-read call: %v after %v", err, took)
+	}
+}
