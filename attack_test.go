@@ -554,3 +554,176 @@ func TestAttackActorCallWithSelfReadWedgesConnection(t *testing.T) {
 		t.Errorf("Stop after an actor's self-read call: %v after %v", err, took)
 	}
 }
+
+// Values at the size limit, with the longest key, go out from the caller's
+// goroutine and come back to callers reading their own replies, beside small
+// calls on the same connections.
+func TestAttackHugeValuesSelfRead(t *testing.T) {
+	addrs := fleet(t, 1)
+	e, cfg := newEnv(t, addrs...)
+	cfg.PoolSize = 2
+	cfg.RequestTimeout = 3 * time.Second
+	h := e.start(cfg)
+
+	var wg sync.WaitGroup
+	var bad atomic.Int64
+	for g := 0; g < 3; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := fmt.Sprintf("%d%s", g, strings.Repeat("k", 249))
+			val := make([]byte, 1<<20-512)
+			for i := range val {
+				val[i] = byte('a' + (i+g)%26)
+			}
+			for i := 0; i < 5; i++ {
+				if err := h.Set(context.Background(), key, val, 0); err != nil {
+					if errors.Is(err, herd.ErrServer) {
+						t.Logf("server refused the largest value: %v", err)
+						return
+					}
+					bad.Add(1)
+					t.Errorf("huge set: %v", err)
+					return
+				}
+				it, err := h.Get(context.Background(), key)
+				if err != nil || string(it.Value) != string(val) {
+					bad.Add(1)
+					t.Errorf("huge get: %d bytes, %v", len(it.Value), err)
+					return
+				}
+			}
+		}()
+	}
+	for g := 0; g < 6; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 100; i++ {
+				key := fmt.Sprintf("small-%d-%d", g, i)
+				ctx := context.Background()
+				if i%2 == 0 {
+					c, cancel := context.WithTimeout(ctx, 3*time.Second)
+					defer cancel()
+					ctx = c
+				}
+				if err := h.Set(ctx, key, []byte(key), 0); err != nil {
+					bad.Add(1)
+					t.Errorf("small set: %v", err)
+					return
+				}
+				it, err := h.Get(ctx, key)
+				if err != nil || string(it.Value) != key {
+					bad.Add(1)
+					t.Errorf("small get %s: %q %v", key, it.Value, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// A garbage reply read by the caller that reads its own reply gets it a
+// typed error; the connection is dropped and the next callers are served.
+func TestAttackGarbageToSelfReader(t *testing.T) {
+	srv := newFakeServer(t, func(conn int, line string) string {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			return ""
+		}
+		if strings.HasPrefix(f[1], "bad") {
+			return "WHAT IS THIS\r\n"
+		}
+		return fmt.Sprintf("VALUE %s 0 %d 1\r\n%s\r\nEND\r\n", f[1], len(f[1]), f[1])
+	})
+	e, cfg := newEnv(t, srv.addr())
+	cfg.PoolSize = 1
+	cfg.FailureThreshold = 1000
+	h := e.start(cfg)
+	for i := 0; i < 20; i++ {
+		start := time.Now()
+		_, err := h.Get(context.Background(), fmt.Sprintf("bad%d", i))
+		if !errors.Is(err, herd.ErrProtocol) || time.Since(start) > 500*time.Millisecond {
+			t.Fatalf("garbage to a self-reader: %v after %v, want ErrProtocol", err, time.Since(start))
+		}
+		key := fmt.Sprintf("good%d", i)
+		var it herd.Item
+		for try := 0; try < 50; try++ {
+			it, err = h.Get(context.Background(), key)
+			if err == nil {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if err != nil || string(it.Value) != key {
+			t.Fatalf("after garbage, get %s = %q, %v", key, it.Value, err)
+		}
+	}
+}
+
+// A node that now and then sends a garbage reply breaks one connection each
+// time; its worker is restarted after a backoff that doubles with every
+// failure in the minute (DefaultWorkerStrategy: 10 ms up to 5 s). The node
+// stays up (successes on the other worker reset its failure count), and the
+// front door keeps handing calls to the worker that waits out its backoff:
+// they sit in its suspended mailbox and time out, though the node answers
+// at once and the pool's other worker is idle.
+func TestAttackWorkerBackoffStallsHealthyCalls(t *testing.T) {
+	srv := newFakeServer(t, func(conn int, line string) string {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			return ""
+		}
+		if strings.HasPrefix(f[1], "bad") {
+			return "WHAT IS THIS\r\n"
+		}
+		return fmt.Sprintf("VALUE %s 0 %d 1\r\n%s\r\nEND\r\n", f[1], len(f[1]), f[1])
+	})
+	e, cfg := newEnv(t, srv.addr())
+	cfg.PoolSize = 2
+	cfg.RequestTimeout = 300 * time.Millisecond
+	cfg.StopTimeout = 500 * time.Millisecond
+	h := e.start(cfg)
+	w0 := workerPIDOf(h, srv.addr(), 0)
+
+	// Eight garbage replies on w0, each followed by a good call straight to
+	// it, which waits in its mailbox for the restart and is then served;
+	// the node's failure count is reset by each.
+	for i := 0; i < 8; i++ {
+		if r := callDirect(t, e.system, w0, &messages.Get{Key: fmt.Sprintf("bad%d", i)}); !errors.Is(r.Err, herd.ErrProtocol) {
+			t.Fatalf("garbage %d: %v", i, r.Err)
+		}
+		if r := callDirect(t, e.system, w0, &messages.Get{Key: "warm"}); r.Err != nil {
+			t.Fatalf("w0 after garbage %d: %v", i, r.Err)
+		}
+	}
+	// A ninth: w0's restart now waits 0.64 to 1.28 s.
+	_ = callDirect(t, e.system, w0, &messages.Get{Key: "bad9"})
+	var good, timedOut int
+	for i := 0; i < 10; i++ {
+		key := fmt.Sprintf("good%d", i)
+		it, err := h.Get(context.Background(), key)
+		switch {
+		case err == nil && string(it.Value) == key:
+			good++
+		case errors.Is(err, herd.ErrTimeout):
+			timedOut++
+		default:
+			t.Errorf("get %s: %q, %v", key, it.Value, err)
+		}
+	}
+	t.Logf("good=%d timed out=%d; health %+v", good, timedOut, h.Health())
+	if timedOut > 0 {
+		t.Errorf("%d of 10 calls to a node that answers at once timed out after %v, "+
+			"handed to a worker waiting out its restart backoff while w1 was idle",
+			timedOut, cfg.RequestTimeout)
+	}
+	// Stop waits for that worker's restart too.
+	_ = callDirect(t, e.system, w0, &messages.Get{Key: "bad10"}) // next wait: 1.28 to 2.56 s
+	start := time.Now()
+	err := h.Stop()
+	if took := time.Since(start); took > 300*time.Millisecond {
+		t.Errorf("Stop took %v (err %v): it waits for a worker's restart backoff", took, err)
+	}
+}
