@@ -18,6 +18,8 @@ import (
 
 	"github.com/herd-go/herd"
 	"github.com/herd-go/herd/actors"
+	"github.com/herd-go/herd/backends/redis"
+	"github.com/herd-go/herd/internal/testserver"
 	"github.com/herd-go/herd/messages"
 )
 
@@ -184,6 +186,9 @@ func TestAttackWorkerCrashWhileCallersReadOwn(t *testing.T) {
 	_ = h.Stop()
 	if took := time.Since(stopStart); took > time.Second {
 		t.Errorf("Stop took %v", took)
+	}
+	if n := strings.Count(e.log.String(), "crashed on request"); n < 30 {
+		t.Errorf("only %d workers crashed", n)
 	}
 	if tl.wrong.Load() != 0 || tl.late.Load() != 0 || tl.ok.Load() == 0 {
 		t.Fatalf("worker crashes under self-read load: %s", &tl)
@@ -726,4 +731,189 @@ func TestAttackWorkerBackoffStallsHealthyCalls(t *testing.T) {
 	if took := time.Since(start); took > 300*time.Millisecond {
 		t.Errorf("Stop took %v (err %v): it waits for a worker's restart backoff", took, err)
 	}
+}
+
+// Two thousand goroutines on one connection per node, self-readers,
+// cancellable callers and GetMulti callers mixed, while pools restart and
+// a node flaps: every call returns by its deadline with its own reply.
+func TestAttackThousandsMixedWithGetMulti(t *testing.T) {
+	addrs := fleet(t, 3)
+	e, cfg := newEnv(t, addrs...)
+	cfg.PoolSize = 1
+	cfg.RequestTimeout = time.Second
+	cfg.ClusterStrategy = actors.NewBackoffStrategy(actors.Backoff{Min: time.Millisecond, Max: 2 * time.Millisecond})
+	baseline := goleak.IgnoreCurrent()
+	h := e.start(cfg)
+	for i := 0; i < 100; i++ {
+		key := fmt.Sprintf("m%d", i)
+		if err := h.Set(ctxT(t), key, []byte(key), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var wrong, late, calls atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := 0; g < 2000; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				ctx, cancel := context.Background(), context.CancelFunc(func() {})
+				if g%3 == 1 {
+					ctx, cancel = context.WithTimeout(ctx, 500*time.Millisecond)
+				}
+				budget := cfg.RequestTimeout
+				if g%3 == 1 {
+					budget = 500 * time.Millisecond
+				}
+				start := time.Now()
+				if g%3 == 2 {
+					keys := []string{fmt.Sprintf("m%d", (g+i)%100), fmt.Sprintf("m%d", (g+i+37)%100),
+						fmt.Sprintf("m%d", (g+i+71)%100)}
+					items, err := h.GetMulti(ctx, keys)
+					var pe *herd.PartialError
+					if err != nil && !errors.As(err, &pe) && !errors.Is(err, herd.ErrClosed) {
+						t.Errorf("getmulti: %v", err)
+					}
+					for k, it := range items {
+						if string(it.Value) != k {
+							wrong.Add(1)
+						}
+					}
+				} else {
+					key := fmt.Sprintf("m%d", (g*7+i)%100)
+					it, err := h.Get(ctx, key)
+					if err == nil && string(it.Value) != key {
+						wrong.Add(1)
+					}
+				}
+				if time.Since(start) > budget+50*time.Millisecond {
+					late.Add(1)
+				}
+				cancel()
+				calls.Add(1)
+			}
+		}()
+	}
+	for i := 0; i < 10; i++ {
+		time.Sleep(100 * time.Millisecond)
+		if pid := h.Pool(addrs[i%3]); pid != nil && i%2 == 0 {
+			e.system.Root.Send(pid, &messages.Crash{Reason: "attack"})
+		}
+	}
+	close(stop)
+	wg.Wait()
+	t.Logf("%d calls, %d wrong, %d late", calls.Load(), wrong.Load(), late.Load())
+	if wrong.Load() != 0 || late.Load() != 0 {
+		t.Errorf("%d wrong, %d late of %d", wrong.Load(), late.Load(), calls.Load())
+	}
+	if err := h.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	goleak.VerifyNone(t, baseline)
+}
+
+// On redis, a self-reader whose command keeps the server busy past its
+// deadline (DEBUG SLEEP) gets ErrTimeout by its deadline; callers pipelined
+// behind it on the same connection get their own replies or an error by
+// their own deadlines, never another's reply.
+func TestAttackRedisSlowCommandSelfRead(t *testing.T) {
+	srv := testserver.Redis(t, "--enable-debug-command", "yes")
+	e, cfg := newEnv(t, srv.Addr)
+	cfg.Backend = redis.New(redis.Options{})
+	cfg.PoolSize = 1
+	cfg.RequestTimeout = 200 * time.Millisecond
+	h := e.start(cfg)
+	if _, err := h.Do(ctxT(t), "x", "DEBUG", "SLEEP", "0"); err != nil {
+		t.Skipf("DEBUG not available: %v", err)
+	}
+	for round := 0; round < 3; round++ {
+		var wg sync.WaitGroup
+		start := time.Now()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := h.Do(context.Background(), "x", "DEBUG", "SLEEP", "0.4")
+			if took := time.Since(start); !errors.Is(err, herd.ErrTimeout) || took > cfg.RequestTimeout+50*time.Millisecond {
+				t.Errorf("slow command: %v after %v", err, took)
+			}
+		}()
+		time.Sleep(2 * time.Millisecond)
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				key := fmt.Sprintf("r%d-%d", round, g)
+				ctx := context.Background()
+				if g%2 == 0 {
+					c, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+					defer cancel()
+					ctx = c
+				}
+				s := time.Now()
+				err := h.Set(ctx, key, []byte(key), 0)
+				if took := time.Since(s); took > 300*time.Millisecond+50*time.Millisecond {
+					t.Errorf("call behind the slow one took %v (%v)", took, err)
+				}
+			}()
+		}
+		wg.Wait()
+		// The node has finished sleeping; every key must read back as itself
+		// or be missing, never another's value.
+		time.Sleep(300 * time.Millisecond)
+		for g := 0; g < 8; g++ {
+			key := fmt.Sprintf("r%d-%d", round, g)
+			it, err := h.Get(context.Background(), key)
+			if err == nil && string(it.Value) != key {
+				t.Errorf("get %s = %q", key, it.Value)
+			}
+			if err != nil && !errors.Is(err, herd.ErrMiss) {
+				t.Errorf("get %s after the slow command: %v", key, err)
+			}
+		}
+	}
+}
+
+// Stop while a self-reader waits on a node that never answers: Stop returns
+// within StopTimeout and the caller gets one reply by its deadline.
+func TestAttackStopWhileSelfReaderWaits(t *testing.T) {
+	rec := newRecorder(t)
+	e, cfg := newEnv(t, rec.ln.Addr().String())
+	cfg.PoolSize = 1
+	cfg.RequestTimeout = 2 * time.Second
+	cfg.StopTimeout = 200 * time.Millisecond
+	baseline := goleak.IgnoreCurrent()
+	h := e.start(cfg)
+	done := make(chan error, 2)
+	start := time.Now()
+	go func() {
+		_, err := h.Get(context.Background(), "k")
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	if err := h.Stop(); err != nil {
+		t.Errorf("stop: %v", err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("Stop with a self-reader waiting took %v", took)
+	}
+	select {
+	case err := <-done:
+		t.Logf("the waiting caller got %v after %v", err, time.Since(start))
+		if err == nil {
+			t.Error("a node that never answers answered")
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("the waiting caller never returned")
+	}
+	// protoactor's dead-letter throttle belongs to the actor system, not
+	// to herd: the stopped worker's pipeBroken went to dead letters.
+	goleak.VerifyNone(t, baseline,
+		goleak.IgnoreTopFunction("github.com/asynkron/protoactor-go/actor.NewDeadLetter.NewThrottle.func4.1"))
 }
