@@ -691,6 +691,9 @@ func TestAttackWorkerBackoffStallsHealthyCalls(t *testing.T) {
 	cfg.StopTimeout = 500 * time.Millisecond
 	h := e.start(cfg)
 	w0 := workerPIDOf(h, srv.addr(), 0)
+	eventually(t, "w0 serves", func() bool {
+		return callDirect(t, e.system, w0, &messages.Get{Key: "warm"}).Err == nil
+	})
 
 	// Eight garbage replies on w0, each followed by a good call straight to
 	// it, which waits in its mailbox for the restart and is then served;
