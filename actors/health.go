@@ -48,13 +48,23 @@ func (h *health) publish(workers []workerRef) {
 }
 
 // worker returns the next worker in turn, or nil if the pool publishes
-// none.
+// none. A worker whose mailbox is suspended (it failed, and waits out its
+// restart backoff) is passed over while another can serve; calls already
+// queued for it wait for its restart.
 func (h *health) worker() *workerRef {
 	ws := h.workers.Load()
 	if ws == nil {
 		return nil
 	}
-	return &(*ws)[int(h.turn.Add(1)%uint32(len(*ws)))]
+	n := uint32(len(*ws))
+	first := h.turn.Add(1)
+	for i := uint32(0); i < n; i++ {
+		w := &(*ws)[(first+i)%n]
+		if !w.box.suspended.Load() {
+			return w
+		}
+	}
+	return &(*ws)[first%n]
 }
 
 func newHealth(threshold int) *health {

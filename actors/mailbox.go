@@ -38,7 +38,8 @@ type mailbox struct {
 	run        func() // m.process, bound once
 	idle       func()
 	quiet      func() bool
-	inline     any // the message deliver is running on its caller's goroutine
+	divert     func(msg any) bool // hands a call to a sibling while suspended
+	inline     any                // the message deliver is running on its caller's goroutine
 }
 
 // newMailbox returns a mailbox that calls idle (if not nil) when it runs
@@ -57,8 +58,13 @@ func (m *mailbox) producer() actor.MailboxProducer {
 }
 
 // PostUserMessage queues msg for the actor, or answers it at once if the
-// mailbox is closed.
+// mailbox is closed. While the actor is suspended (it failed, and waits out
+// its restart backoff), a call goes to a sibling that can serve it, if
+// divert finds one.
 func (m *mailbox) PostUserMessage(msg any) {
+	if m.suspended.Load() && m.divertCall(msg) {
+		return
+	}
 	m.mu.Lock()
 	if err := m.closed; err != nil {
 		m.mu.Unlock()
@@ -200,6 +206,7 @@ func (m *mailbox) drain() {
 			switch msg.(type) {
 			case *actor.SuspendMailbox:
 				m.suspended.Store(true)
+				m.divertQueued()
 			case *actor.ResumeMailbox:
 				m.suspended.Store(false)
 			default:
@@ -226,6 +233,56 @@ func (m *mailbox) pop(q *ring, count *atomic.Int32) any {
 	}
 	count.Add(-1)
 	return msg
+}
+
+// divertCall hands msg, if it is a call, to a sibling through divert.
+func (m *mailbox) divertCall(msg any) bool {
+	if m.divert == nil {
+		return false
+	}
+	if _, ok := msg.(*messages.Call); !ok {
+		return false
+	}
+	return m.divert(msg)
+}
+
+// divertQueued hands the calls queued in a mailbox just suspended to
+// siblings that can serve them now, rather than leave them to wait out the
+// actor's restart backoff. What no sibling takes stays, in order.
+func (m *mailbox) divertQueued() {
+	if m.divert == nil {
+		return
+	}
+	m.mu.Lock()
+	var queued []any
+	for {
+		msg, ok := m.user.pop()
+		if !ok {
+			break
+		}
+		queued = append(queued, msg)
+	}
+	m.mu.Unlock()
+	var kept []any
+	for _, msg := range queued {
+		if !m.divertCall(msg) {
+			kept = append(kept, msg)
+		}
+	}
+	m.mu.Lock()
+	// Anything posted meanwhile goes after what was already queued.
+	for {
+		msg, ok := m.user.pop()
+		if !ok {
+			break
+		}
+		kept = append(kept, msg)
+	}
+	for _, msg := range kept {
+		m.user.push(msg)
+	}
+	m.userCount.Store(int32(m.user.size))
+	m.mu.Unlock()
 }
 
 // close answers every call still queued with err, and makes every call

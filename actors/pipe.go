@@ -200,7 +200,14 @@ func (p *pipe) close() {
 	case <-p.done:
 	case <-timer.C:
 		// A call with a far deadline on a node that stopped answering: cut
-		// it short rather than hold up a stop or restart.
+		// it short rather than hold up a stop or restart. Its caller hears
+		// why, and the node is not blamed for it.
+		err := fmt.Errorf("%w: %s: the connection closed after StopTimeout with calls "+
+			"still unanswered", messages.ErrNodeGone, p.addr)
+		if p.rt.Closed() {
+			err = messages.ErrClosed
+		}
+		p.aborted.CompareAndSwap(nil, &err)
 		p.shut()
 		<-p.done
 	}

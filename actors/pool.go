@@ -69,6 +69,7 @@ func (p *pool) start(ctx actor.Context) {
 	for i := 0; i < p.rt.cfg.PoolSize; i++ {
 		fl := &flusher{}
 		box := newMailbox(fl.flush, fl.quiet)
+		box.divert = p.diverter(box)
 		props := actor.PropsFromProducer(func() actor.Actor {
 			return newWorker(p.rt, p.addr, i, p.node, p.health, fl, box)
 		}, actor.WithMailbox(box.producer()))
@@ -101,6 +102,21 @@ func (p *pool) route(ctx actor.Context, call *messages.Call) {
 	ctx.Send(p.workers[p.next].pid, call)
 }
 
+// diverter returns the hook by which box, while its worker waits out a
+// restart backoff, hands calls to a sibling whose mailbox is not
+// suspended, in turn. It reads the published workers, so a retiring or
+// restarting pool diverts nothing.
+func (p *pool) diverter(box *mailbox) func(msg any) bool {
+	return func(msg any) bool {
+		w := p.health.worker()
+		if w == nil || w.box == box || w.box.suspended.Load() {
+			return false
+		}
+		w.box.PostUserMessage(msg)
+		return true
+	}
+}
+
 // halt readies the pool for its workers' stop, on restart or stop: callers
 // stop sending to the workers, and probing stops. Each worker's mailbox
 // answers the calls it still holds when the worker stops.
@@ -117,6 +133,13 @@ func (p *pool) retire(ctx actor.Context) {
 	p.retiring = true
 	p.health.publish(nil)
 	for _, w := range p.workers {
+		if w.box.suspended.Load() {
+			// It waits out a restart backoff, and a poison pill would
+			// wait with it: its calls go to the others, or are answered
+			// when it stops.
+			ctx.Stop(w.pid)
+			continue
+		}
 		ctx.Poison(w.pid)
 	}
 	if len(p.workers) == 0 {
