@@ -38,7 +38,8 @@ type mailbox struct {
 	run        func() // m.process, bound once
 	idle       func()
 	quiet      func() bool
-	inline     any // the message deliver is running on its caller's goroutine
+	inline     any       // the message deliver is running on its caller's goroutine
+	counters   *counters // the node's, where the calls it answers itself count
 }
 
 // newMailbox returns a mailbox that calls idle (if not nil) when it runs
@@ -62,7 +63,7 @@ func (m *mailbox) PostUserMessage(msg any) {
 	m.mu.Lock()
 	if err := m.closed; err != nil {
 		m.mu.Unlock()
-		failCall(msg, err)
+		m.fail(msg, err)
 		return
 	}
 	m.user.push(msg)
@@ -143,7 +144,7 @@ func (m *mailbox) deliver(msg any) {
 	m.mu.Lock()
 	if err := m.closed; err != nil {
 		m.mu.Unlock()
-		failCall(msg, err)
+		m.fail(msg, err)
 		if m.release() {
 			m.dispatcher.Schedule(m.run)
 		}
@@ -249,19 +250,25 @@ func (m *mailbox) close(err error) {
 	m.userCount.Store(0)
 	m.mu.Unlock()
 	for _, msg := range left {
-		failCall(msg, err)
+		m.fail(msg, err)
 	}
 }
 
-// failCall answers msg with err if it is a call, bare or in an envelope;
-// other messages to a stopped actor are dropped, as protoactor does.
-func failCall(msg any, err error) {
+// fail answers msg with err if it is a call, bare or in an envelope, and
+// counts it against the node; other messages to a stopped actor are
+// dropped, as protoactor does.
+func (m *mailbox) fail(msg any, err error) {
 	if env, ok := msg.(*actor.MessageEnvelope); ok {
 		msg = env.Message
 	}
-	if c, ok := msg.(*messages.Call); ok {
-		c.Fail(err)
+	c, ok := msg.(*messages.Call)
+	if !ok {
+		return
 	}
+	if m.counters != nil {
+		m.counters.countCall(c, err)
+	}
+	c.Fail(err)
 }
 
 // ring is a growable FIFO queue.
