@@ -38,9 +38,24 @@ type LatencyBucket = actors.LatencyBucket
 // DiscoveryResult is discovery's last answer, in Stats.
 type DiscoveryResult = actors.DiscoveryResult
 
-// ErrorKind names a kind of failed call in NodeStats.Errors; see the
-// actors package for the list (ErrorKinds).
+// ErrorKind names a kind of failed call in NodeStats.Errors and
+// Stats.Unrouted.
 type ErrorKind = actors.ErrorKind
+
+// The kinds of failed call, each matching one or more of herd's errors.
+const (
+	ErrorTimeout    = actors.ErrorTimeout    // ErrTimeout
+	ErrorCanceled   = actors.ErrorCanceled   // the caller's context was cancelled
+	ErrorConnection = actors.ErrorConnection // ErrConnection
+	ErrorProtocol   = actors.ErrorProtocol   // ErrProtocol
+	ErrorServer     = actors.ErrorServer     // ErrServer
+	ErrorNodeDown   = actors.ErrorNodeDown   // ErrNodeDown
+	ErrorNodeGone   = actors.ErrorNodeGone   // ErrNodeGone
+	ErrorClosed     = actors.ErrorClosed     // ErrClosed
+	ErrorRefused    = actors.ErrorRefused    // ErrMalformedKey, ErrValueTooLarge, ErrInvalidRequest, ErrUnsupported
+	ErrorNoNodes    = actors.ErrorNoNodes    // ErrNoNodes
+	ErrorOther      = actors.ErrorOther      // anything else
+)
 
 // NodeDownPolicy says what a request for a down node's key gets; see
 // FailFast, Failover and FailoverReads.
