@@ -60,8 +60,9 @@ type NodeStats struct {
 	// Latency is the time from a request's write to its reply, of the
 	// calls that went on the wire.
 	Latency LatencySummary
-	// ConnsOpen is how many connections to the node are open; ConnsInUse
-	// how many of those have a call in flight.
+	// ConnsOpen is how many of the workers' connections to the node are
+	// open (a probe's own connection is not counted); ConnsInUse how many
+	// of those have a call in flight.
 	ConnsOpen, ConnsInUse int
 	// Queued is how many calls wait in the node's workers' mailboxes, and
 	// InFlight how many have been written and await their reply.
