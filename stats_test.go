@@ -1,9 +1,12 @@
 package herd_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -160,6 +163,9 @@ func TestStatsQueueDepth(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Pause()
+	// SIGSTOP takes effect a moment after it is sent: wait until the
+	// kernel shows the process stopped, or the calls may all be answered.
+	eventually(t, "the server is stopped", func() bool { return stopped(t, srv.PID()) })
 	const waiting = 6
 	var wg sync.WaitGroup
 	errs := make(chan error, waiting)
@@ -187,4 +193,26 @@ func TestStatsQueueDepth(t *testing.T) {
 	if s.InFlight != 0 || s.Queued != 0 || s.ConnsInUse != 0 || s.OK != waiting+1 {
 		t.Errorf("after the node resumed: %+v", s)
 	}
+}
+
+// stopped reports whether every thread of the process pid is stopped by a
+// signal, as /proc shows it (state T).
+func stopped(t *testing.T, pid int) bool {
+	t.Helper()
+	stats, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	if err != nil || len(stats) == 0 {
+		t.Fatalf("threads of %d: %v", pid, err)
+	}
+	for _, path := range stats {
+		stat, err := os.ReadFile(path)
+		if err != nil {
+			return false
+		}
+		// The state follows the command name, which is in parentheses.
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 || i+2 >= len(stat) || stat[i+2] != 'T' {
+			return false
+		}
+	}
+	return true
 }
