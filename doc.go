@@ -32,4 +32,13 @@
 // or Config.RequestTimeout when it has none. A failed request returns one of
 // the errors below, wrapped with the node or cause where there is one; test
 // with errors.Is.
+//
+// # Operations
+//
+// h.Stats() gives each node's calls, misses, errors by kind, latency,
+// connections, queue depth and health, and the herd's membership epoch and
+// discovery's last answer, from atomic counters the request path keeps;
+// package metrics serves them to Prometheus. Every change of membership and
+// of a node's health is published as a messages.Event on the actor
+// system's event stream.
 package herd

@@ -23,6 +23,40 @@ type Item = messages.Item
 // NodeHealth is a snapshot of one node's health.
 type NodeHealth = actors.NodeHealth
 
+// Stats is a snapshot of a herd's figures; see Herd.Stats.
+type Stats = actors.Stats
+
+// NodeStats are one node's figures in Stats.
+type NodeStats = actors.NodeStats
+
+// LatencySummary sums up one node's latency histogram in NodeStats.
+type LatencySummary = actors.LatencySummary
+
+// LatencyBucket is one bucket of a LatencySummary.
+type LatencyBucket = actors.LatencyBucket
+
+// DiscoveryResult is discovery's last answer, in Stats.
+type DiscoveryResult = actors.DiscoveryResult
+
+// ErrorKind names a kind of failed call in NodeStats.Errors and
+// Stats.Unrouted.
+type ErrorKind = actors.ErrorKind
+
+// The kinds of failed call, each matching one or more of herd's errors.
+const (
+	ErrorTimeout    = actors.ErrorTimeout    // ErrTimeout
+	ErrorCanceled   = actors.ErrorCanceled   // the caller's context was cancelled
+	ErrorConnection = actors.ErrorConnection // ErrConnection
+	ErrorProtocol   = actors.ErrorProtocol   // ErrProtocol
+	ErrorServer     = actors.ErrorServer     // ErrServer
+	ErrorNodeDown   = actors.ErrorNodeDown   // ErrNodeDown
+	ErrorNodeGone   = actors.ErrorNodeGone   // ErrNodeGone
+	ErrorClosed     = actors.ErrorClosed     // ErrClosed
+	ErrorRefused    = actors.ErrorRefused    // ErrMalformedKey, ErrValueTooLarge, ErrInvalidRequest, ErrUnsupported
+	ErrorNoNodes    = actors.ErrorNoNodes    // ErrNoNodes
+	ErrorOther      = actors.ErrorOther      // anything else
+)
+
 // NodeDownPolicy says what a request for a down node's key gets; see
 // FailFast, Failover and FailoverReads.
 type NodeDownPolicy = actors.NodeDownPolicy
@@ -134,6 +168,12 @@ func (h *Herd) Pool(addr string) *actor.PID { return h.rt.Snapshot().Pools[addr]
 // Health returns each current node's health, by address: whether it is
 // down, since when, and the failure that put it there.
 func (h *Herd) Health() map[string]NodeHealth { return h.rt.Snapshot().Health() }
+
+// Stats returns a snapshot of the herd's figures: per node, requests,
+// misses, errors by kind, latency, connections, queue depth and health; per
+// herd, the membership epoch and discovery's last answer. It reads atomic
+// counters that requests keep as they are answered, and sends no message.
+func (h *Herd) Stats() Stats { return h.rt.Stats() }
 
 // Epoch counts the membership changes applied so far.
 func (h *Herd) Epoch() uint64 { return h.rt.Snapshot().Epoch }

@@ -71,6 +71,7 @@ func (c *cluster) admit(ctx actor.Context, next []routing.Node, added, removed [
 // leaves and comes straight back never waits for its old pool.
 func (c *cluster) spawnPool(ctx actor.Context, addr string) *actor.PID {
 	h, box := c.health[addr], newMailbox(nil, nil)
+	box.counters = &h.counters
 	props := actor.PropsFromProducer(func() actor.Actor { return newPool(c.rt, addr, h, box) },
 		actor.WithSupervisor(c.rt.strategy(c.rt.cfg.PoolStrategy)),
 		actor.WithMailbox(box.producer()))

@@ -71,13 +71,19 @@ func (c *cluster) apply(ctx actor.Context, d *discovered) {
 	if c.draining {
 		return
 	}
+	// What became of the answer, for Stats.
+	res := &DiscoveryResult{At: time.Now()}
+	defer c.rt.lastDiscovery.Store(res)
 	if d.err != nil {
+		res.Err = d.err
 		c.keep(d.err)
 		return
 	}
 	kept, rejected := discovery.Clean(d.nodes)
+	res.Nodes, res.Rejected = len(kept), len(rejected)
 	c.reject(rejected)
 	if len(kept) == 0 {
+		res.Err = errNoUsableNodes
 		c.keep(errNoUsableNodes)
 		return
 	}
@@ -86,6 +92,7 @@ func (c *cluster) apply(ctx actor.Context, d *discovered) {
 		c.rt.log.Info("discovery answers again", "nodes", len(kept))
 	}
 	if !c.guard(kept) {
+		res.Held = true
 		return
 	}
 	c.change(ctx, kept, nil)

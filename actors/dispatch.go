@@ -26,6 +26,7 @@ func (r *Runtime) Dispatch(call *messages.Call) {
 		call.ArmTimer()
 	}
 	if err := r.admit(call.Request); err != nil {
+		r.unrouted.count(err)
 		call.Fail(err)
 		return
 	}
@@ -40,6 +41,7 @@ func (r *Runtime) Dispatch(call *messages.Call) {
 		node, pid, err = r.standIn(snap, key, node, isRead(call.Request))
 	}
 	if err != nil {
+		snap.counters(node, &r.unrouted).count(err)
 		call.Finish(&messages.Reply{Node: node, Err: err})
 		return
 	}
@@ -113,6 +115,7 @@ func (r *Runtime) fanOut(call *messages.Call, req *messages.GetMulti) {
 	snap := r.Snapshot()
 	groups, err := snap.Router.Group(unique(req.Keys))
 	if err != nil {
+		r.unrouted.count(err)
 		call.Fail(err)
 		return
 	}
@@ -128,6 +131,7 @@ func (r *Runtime) fanOut(call *messages.Call, req *messages.GetMulti) {
 		part := messages.NewCall(req, partDeadline, m.replier(addr, keys))
 		pid := snap.Pools[addr]
 		if pid == nil {
+			snap.counters(addr, &r.unrouted).count(messages.ErrNodeGone)
 			part.Fail(messages.ErrNodeGone)
 			continue
 		}
@@ -149,16 +153,21 @@ func (r *Runtime) regroup(snap *Snapshot, groups map[string][]string) (
 			continue
 		}
 		delete(groups, addr)
+		var refused error
 		for _, k := range keys {
 			to, _, err := r.standIn(snap, k, addr, true)
 			if err != nil {
 				if failed == nil {
 					failed = make(map[string]error)
 				}
-				failed[k] = err
+				failed[k], refused = err, err
 				continue
 			}
 			groups[to] = append(groups[to], k)
+		}
+		if refused != nil {
+			// The down owner's part, refused: it counts once on the owner.
+			snap.counters(addr, &r.unrouted).count(refused)
 		}
 	}
 	return groups, failed

@@ -60,4 +60,13 @@
 // probes the node on a backoff until one probe succeeds (probe.go). Dials
 // share one backoff per node (dial.go), and restarts use herd's own
 // exponential backoff strategy (backoff.go).
+//
+// # Figures
+//
+// Each node's health record holds its counters (counters.go), so they
+// survive pool restarts: every call is counted once, by outcome, where it
+// is answered (the pipe's answer, stop and drop; a worker's or pool's
+// refusal; a mailbox closed; the front door refusing a down node), and the
+// calls answered from the wire add their latency to a histogram of fixed
+// buckets. All of it is atomic adds, read only by Runtime.Stats.
 package actors

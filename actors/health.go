@@ -27,13 +27,20 @@ type health struct {
 
 	workers atomic.Pointer[[]workerRef] // the pool's, while it runs
 	turn    atomic.Uint32               // picks the next worker
+
+	// counters are written on every call's answer: padded away from what
+	// the front door reads on every call.
+	_        [64]byte
+	counters counters
 }
 
 // workerRef is a worker as callers reach it: its PID, and its mailbox, to
-// which a caller hands its call directly.
+// which a caller hands its call directly; and its flusher, through which
+// Stats sees its connection.
 type workerRef struct {
-	pid *actor.PID
-	box *mailbox
+	pid     *actor.PID
+	box     *mailbox
+	flusher *flusher
 }
 
 // publish makes workers the ones callers send to; nil sends callers to the

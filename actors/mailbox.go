@@ -40,6 +40,7 @@ type mailbox struct {
 	quiet      func() bool
 	divert     func(msg any) bool // hands a call to a sibling while suspended
 	inline     any                // the message deliver is running on its caller's goroutine
+	counters   *counters          // the node's, where the calls it answers itself count
 }
 
 // newMailbox returns a mailbox that calls idle (if not nil) when it runs
@@ -68,7 +69,7 @@ func (m *mailbox) PostUserMessage(msg any) {
 	m.mu.Lock()
 	if err := m.closed; err != nil {
 		m.mu.Unlock()
-		failCall(msg, err)
+		m.fail(msg, err)
 		return
 	}
 	m.user.push(msg)
@@ -149,7 +150,7 @@ func (m *mailbox) deliver(msg any) {
 	m.mu.Lock()
 	if err := m.closed; err != nil {
 		m.mu.Unlock()
-		failCall(msg, err)
+		m.fail(msg, err)
 		if m.release() {
 			m.dispatcher.Schedule(m.run)
 		}
@@ -306,19 +307,25 @@ func (m *mailbox) close(err error) {
 	m.userCount.Store(0)
 	m.mu.Unlock()
 	for _, msg := range left {
-		failCall(msg, err)
+		m.fail(msg, err)
 	}
 }
 
-// failCall answers msg with err if it is a call, bare or in an envelope;
-// other messages to a stopped actor are dropped, as protoactor does.
-func failCall(msg any, err error) {
+// fail answers msg with err if it is a call, bare or in an envelope, and
+// counts it against the node; other messages to a stopped actor are
+// dropped, as protoactor does.
+func (m *mailbox) fail(msg any, err error) {
 	if env, ok := msg.(*actor.MessageEnvelope); ok {
 		msg = env.Message
 	}
-	if c, ok := msg.(*messages.Call); ok {
-		c.Fail(err)
+	c, ok := msg.(*messages.Call)
+	if !ok {
+		return
 	}
+	if m.counters != nil {
+		m.counters.countCall(c, err)
+	}
+	c.Fail(err)
 }
 
 // ring is a growable FIFO queue.

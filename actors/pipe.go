@@ -42,6 +42,7 @@ type pipe struct {
 	closed    atomic.Bool // the connection is closed
 
 	inflight chan sent             // written, reply not read; only the worker sends and closes
+	pending  atomic.Int32          // calls sent and not yet answered, for Stats
 	failure  error                 // why the reader stopped; written before broken is set
 	writeErr atomic.Pointer[error] // why a write failed, if one did
 	aborted  atomic.Pointer[error] // why the worker dropped its calls, if it did
@@ -108,6 +109,7 @@ func newPipe(w *worker, ctx actor.Context, conn backends.Conn) *pipe {
 		fail:     func(err error) { w.failedAsync(root, err) },
 		inflight: make(chan sent, maxInflight), done: make(chan struct{}),
 		kick: make(chan struct{}, 1)}
+	p.health.counters.conns.Add(1)
 	w.rt.background.Add(1)
 	go p.read()
 	return p
@@ -119,6 +121,7 @@ func newPipe(w *worker, ctx actor.Context, conn backends.Conn) *pipe {
 func (p *pipe) send(call *messages.Call, inline bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.pending.Add(1)
 	p.inflight <- sent{call: call, at: time.Now()}
 	p.qmu.Lock()
 	if p.side == nobody {
@@ -184,6 +187,7 @@ func (p *pipe) brokeLocked(err error) {
 func (p *pipe) shut() {
 	if p.closed.CompareAndSwap(false, true) {
 		_ = p.conn.Close()
+		p.health.counters.conns.Add(-1)
 	}
 }
 
@@ -282,9 +286,11 @@ func (p *pipe) read() {
 	}
 }
 
-// answer hands a reply read for s to its call.
+// answer hands a reply read for s to its call, and counts it.
 func (p *pipe) answer(s sent, reply *messages.Reply, h *health) {
 	h.success()
+	h.counters.wire(reply.Err, s.at)
+	p.pending.Add(-1)
 	reply.Node = p.addr
 	s.call.FinishFrom(reply)
 	*reply = messages.Reply{}
@@ -363,7 +369,7 @@ func (p *pipe) readOne(s sent, reply *messages.Reply) (err error) {
 // error saying the connection was reset, and the worker is told.
 func (p *pipe) stop(s sent, err error, h *health) {
 	if aerr := p.aborted.Load(); aerr != nil {
-		p.drop(s, *aerr)
+		p.drop(s, *aerr, h)
 		return
 	}
 	if werr := p.writeErr.Load(); werr != nil {
@@ -378,20 +384,28 @@ func (p *pipe) stop(s sent, err error, h *health) {
 	if p.blame(err, s) {
 		p.fail(err)
 	}
+	h.counters.wire(err, s.at)
+	p.pending.Add(-1)
 	s.call.Finish(&messages.Reply{Node: p.addr, Err: fmt.Errorf("node %s: %w", p.addr, err)})
 	behind := fmt.Errorf("%w: node %s: connection reset after a failure ahead (%v)",
 		messages.ErrConnection, p.addr, err)
 	for rest := range p.inflight { // until the worker closes the pipe
+		h.counters.count(behind)
+		p.pending.Add(-1)
 		rest.call.Finish(&messages.Reply{Node: p.addr, Err: behind})
 	}
 }
 
 // drop answers s and every call behind it with err, for a pipe aborted.
-func (p *pipe) drop(s sent, err error) {
+func (p *pipe) drop(s sent, err error, h *health) {
 	p.broken.Store(true)
 	rep := messages.Reply{Node: p.addr, Err: err}
+	h.counters.count(err)
+	p.pending.Add(-1)
 	s.call.FinishFrom(&rep)
 	for rest := range p.inflight {
+		h.counters.count(err)
+		p.pending.Add(-1)
 		rest.call.FinishFrom(&rep)
 	}
 }

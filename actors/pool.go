@@ -70,6 +70,7 @@ func (p *pool) start(ctx actor.Context) {
 		fl := &flusher{}
 		box := newMailbox(fl.flush, fl.quiet)
 		box.divert = p.diverter(box)
+		box.counters = &p.health.counters
 		props := actor.PropsFromProducer(func() actor.Actor {
 			return newWorker(p.rt, p.addr, i, p.node, p.health, fl, box)
 		}, actor.WithMailbox(box.producer()))
@@ -77,7 +78,7 @@ func (p *pool) start(ctx actor.Context) {
 		if err != nil {
 			panic(fmt.Errorf("herd: pool %s: spawn worker: %w", p.addr, err))
 		}
-		p.workers = append(p.workers, workerRef{pid: pid, box: box})
+		p.workers = append(p.workers, workerRef{pid: pid, box: box, flusher: fl})
 	}
 	p.health.publish(p.workers)
 	if p.health.isDown() {
@@ -86,16 +87,18 @@ func (p *pool) start(ctx actor.Context) {
 }
 
 func (p *pool) route(ctx actor.Context, call *messages.Call) {
-	if p.retiring {
-		call.Fail(p.goneErr())
-		return
+	var err error
+	switch {
+	case p.retiring:
+		err = p.goneErr()
+	case p.health.isDown():
+		err = fmt.Errorf("%w: %s", messages.ErrNodeDown, p.addr)
+	case len(p.workers) == 0:
+		err = fmt.Errorf("%w: %s: no workers", messages.ErrConnection, p.addr)
 	}
-	if p.health.isDown() {
-		call.Fail(fmt.Errorf("%w: %s", messages.ErrNodeDown, p.addr))
-		return
-	}
-	if len(p.workers) == 0 {
-		call.Fail(fmt.Errorf("%w: %s: no workers", messages.ErrConnection, p.addr))
+	if err != nil {
+		p.health.counters.countCall(call, err)
+		call.Fail(err)
 		return
 	}
 	p.next = (p.next + 1) % len(p.workers)

@@ -35,6 +35,9 @@ type Runtime struct {
 
 	background sync.WaitGroup // discovery queries, probes and connection readers
 
+	unrouted      counters // calls answered before a node was chosen
+	lastDiscovery atomic.Pointer[DiscoveryResult]
+
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -109,11 +112,12 @@ func (r *Runtime) onDeadLetter(evt any) {
 	if !ok || !r.owns(dl.PID) {
 		return
 	}
-	if r.closed.Load() {
-		call.Fail(messages.ErrClosed)
-		return
+	err := messages.ErrClosed
+	if !r.closed.Load() {
+		err = fmt.Errorf("%w: %s", messages.ErrNodeGone, dl.PID.Id)
 	}
-	call.Fail(fmt.Errorf("%w: %s", messages.ErrNodeGone, dl.PID.Id))
+	r.unrouted.countCall(call, err)
+	call.Fail(err)
 }
 
 func (r *Runtime) owns(pid *actor.PID) bool {

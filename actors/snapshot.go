@@ -30,6 +30,14 @@ func (s *Snapshot) Health() map[string]NodeHealth {
 	return out
 }
 
+// counters returns the counters of the node at addr, or else def.
+func (s *Snapshot) counters(addr string, def *counters) *counters {
+	if h := s.health[addr]; h != nil {
+		return &h.counters
+	}
+	return def
+}
+
 // down reports whether the node at addr is marked down.
 func (s *Snapshot) down(addr string) bool {
 	h := s.health[addr]

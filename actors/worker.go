@@ -85,9 +85,11 @@ func (w *worker) Receive(ctx actor.Context) {
 
 func (w *worker) serve(ctx actor.Context, call *messages.Call) {
 	if call.Answered() {
-		return // the caller gave up while the call waited
+		w.health.counters.countGivenUp(call) // the caller gave up while the call waited
+		return
 	}
 	if err := w.refuse(call); err != nil {
+		w.health.counters.count(err)
 		call.Finish(&messages.Reply{Node: w.addr, Err: err})
 		return
 	}
@@ -103,6 +105,7 @@ func (w *worker) serve(ctx actor.Context, call *messages.Call) {
 	}
 	if w.pipe == nil {
 		if err := w.redial(ctx, call.Deadline); err != nil {
+			w.health.counters.count(err)
 			call.Finish(&messages.Reply{Node: w.addr, Err: err})
 			return
 		}

@@ -2,6 +2,50 @@ package messages
 
 import "time"
 
+// Events. herd publishes each change of membership and of a node's health
+// as one of these on the actor system's event stream
+// (system.EventStream.Subscribe); every one names its herd (Config.Name),
+// so that a subscriber can tell two herds in one system apart:
+//
+//	NodesChanged     the node set changed (a node joined or left)
+//	DiscoveryFailed  discovery failed or answered no usable node; the set is kept
+//	NodeRejected     discovery gave an entry herd cannot use
+//	RemovalHeld      an answer would remove too many nodes at once, and is held
+//	NodeMoved        a node's name resolves to a new address; its pool reconnects
+//	NodeDown         a node is marked down
+//	NodeUp           a down node answers a probe and takes traffic again
+//
+// The event stream calls subscribers on the publishing actor's goroutine:
+// a subscriber should return quickly, and hand slow work to a goroutine or
+// an actor of its own. Requests publish nothing; their figures are in Stats.
+
+// Event is implemented by every event herd publishes.
+type Event interface {
+	// HerdName is the name of the herd that published the event.
+	HerdName() string
+}
+
+// HerdName implements Event.
+func (e *NodesChanged) HerdName() string { return e.Herd }
+
+// HerdName implements Event.
+func (e *DiscoveryFailed) HerdName() string { return e.Herd }
+
+// HerdName implements Event.
+func (e *NodeRejected) HerdName() string { return e.Herd }
+
+// HerdName implements Event.
+func (e *RemovalHeld) HerdName() string { return e.Herd }
+
+// HerdName implements Event.
+func (e *NodeMoved) HerdName() string { return e.Herd }
+
+// HerdName implements Event.
+func (e *NodeDown) HerdName() string { return e.Herd }
+
+// HerdName implements Event.
+func (e *NodeUp) HerdName() string { return e.Herd }
+
 // NodesChanged is published on the actor system's event stream after each
 // membership change, once the new routing snapshot is in place.
 type NodesChanged struct {
@@ -12,8 +56,8 @@ type NodesChanged struct {
 	Nodes   []string // the whole set after the change, sorted
 }
 
-// DiscoveryFailed is published when discovery fails or answers empty. The
-// cluster keeps its last good set of Kept nodes.
+// DiscoveryFailed is published for every discovery answer that fails or
+// brings no usable node. The cluster keeps its last good set of Kept nodes.
 type DiscoveryFailed struct {
 	Herd string
 	Err  error
@@ -22,7 +66,9 @@ type DiscoveryFailed struct {
 
 // NodeDown is published when a node is marked down: Failures consecutive
 // failures in a row, the last being Err. Requests for its keys then fail
-// fast or fail over, by policy, while herd probes it.
+// fast or fail over, by policy, while herd probes it. Failures is 0 when
+// the node's pool was stopped by its restart strategy (Err says so); the
+// node is then started afresh at the next poll.
 type NodeDown struct {
 	Herd     string
 	Node     string
