@@ -197,6 +197,7 @@ func TestSecretsStayOut(t *testing.T) {
 				return errors.Is(err, herd.ErrNodeDown)
 			})
 			w.note(h.Health())
+			w.note(h.Stats())
 			ex, _ := h.Explain("k")
 			w.note(ex)
 			w.note(cfg)
@@ -216,6 +217,7 @@ func TestSecretsStayOut(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.note(h.Health())
+		w.note(h.Stats())
 		w.note(cfg)
 		_ = h.Stop()
 		w.shows(healthy.Addr)
