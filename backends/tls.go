@@ -39,16 +39,11 @@ func HandshakeTLS(ctx context.Context, nc net.Conn, proto, addr string,
 		return tc, nil
 	}
 	_ = nc.Close()
-	if ctx.Err() != nil || isTimeout(err) {
+	if ctx.Err() != nil || IsTimeout(err) {
 		return nil, fmt.Errorf("%w: %s %s: %w before the handshake ended "+
 			"(is it a TLS port?): %w", messages.ErrTLS, proto, addr, messages.ErrTimeout, err)
 	}
 	return nil, fmt.Errorf("%w: %s %s: %w", messages.ErrTLS, proto, addr, err)
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // EndedAfterHandshake says why a dial over TLS failed when the handshake

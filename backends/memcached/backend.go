@@ -122,7 +122,7 @@ func (b *Backend) Dial(ctx context.Context, addr string) (backends.Conn, error) 
 	if err := c.version(ctx); err != nil {
 		_ = c.Close()
 		switch {
-		case isTimeout(err):
+		case backends.IsTimeout(err):
 			return nil, ioError("dial "+addr, err)
 		case errors.Is(err, messages.ErrProtocol):
 			return nil, fmt.Errorf("%w (from %s)", err, addr)

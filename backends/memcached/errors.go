@@ -1,12 +1,7 @@
 package memcached
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net"
-	"os"
 	"strings"
 
 	"github.com/herd-go/herd/backends"
@@ -51,28 +46,6 @@ func protocolError(format string, args ...any) error {
 	return fmt.Errorf("%w: memcached: "+format, append([]any{messages.ErrProtocol}, args...)...)
 }
 
-// ioError classifies a failure of the network connection during op: a
-// timeout wraps messages.ErrTimeout, a TLS alert from the server
-// messages.ErrTLS, anything else messages.ErrConnection. All mean the
-// connection must be closed.
-func ioError(op string, err error) error {
-	if isTimeout(err) {
-		return fmt.Errorf("%w: memcached %s: %w", messages.ErrTimeout, op, err)
-	}
-	if backends.RefusedTLS(err) {
-		return fmt.Errorf("%w: memcached %s: %w", messages.ErrTLS, op, err)
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: memcached %s: connection closed by server: %w",
-			messages.ErrConnection, op, err)
-	}
-	return fmt.Errorf("%w: memcached %s: %w", messages.ErrConnection, op, err)
-}
-
-// isTimeout reports whether err is a deadline passing.
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, os.ErrDeadlineExceeded) ||
-		errors.Is(err, context.DeadlineExceeded) ||
-		(errors.As(err, &ne) && ne.Timeout())
-}
+// ioError classifies a failure of the socket during op (see
+// backends.IOError).
+func ioError(op string, err error) error { return backends.IOError("memcached", op, err) }

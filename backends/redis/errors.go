@@ -1,12 +1,7 @@
 package redis
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net"
-	"os"
 
 	"github.com/herd-go/herd/backends"
 	"github.com/herd-go/herd/messages"
@@ -46,27 +41,6 @@ func protocolError(format string, args ...any) error {
 	return fmt.Errorf("%w: redis: "+format, append([]any{messages.ErrProtocol}, args...)...)
 }
 
-// ioError classifies a failure of the socket during op: a timeout wraps
-// messages.ErrTimeout, a TLS alert from the server messages.ErrTLS,
-// anything else messages.ErrConnection. All mean the connection must be
-// closed.
-func ioError(op string, err error) error {
-	switch {
-	case isTimeout(err):
-		return fmt.Errorf("%w: redis %s: %w", messages.ErrTimeout, op, err)
-	case backends.RefusedTLS(err):
-		return fmt.Errorf("%w: redis %s: %w", messages.ErrTLS, op, err)
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("%w: redis %s: connection closed by server: %w",
-			messages.ErrConnection, op, err)
-	}
-	return fmt.Errorf("%w: redis %s: %w", messages.ErrConnection, op, err)
-}
-
-// isTimeout reports whether err is a deadline passing.
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, os.ErrDeadlineExceeded) ||
-		errors.Is(err, context.DeadlineExceeded) ||
-		(errors.As(err, &ne) && ne.Timeout())
-}
+// ioError classifies a failure of the socket during op (see
+// backends.IOError).
+func ioError(op string, err error) error { return backends.IOError("redis", op, err) }
