@@ -134,7 +134,8 @@ type backoffStrategy struct {
 // when it carries it out.
 //
 // The child's mailbox stays suspended while it waits, so messages sent to it
-// queue until the restart.
+// queue until the restart; a worker's calls go to its siblings meanwhile
+// (see mailbox.divertQueued).
 //
 // TODO: protoactor's RestartStatistics offers no way to drop one old failure,
 // only all of them, so a child that never goes a Window without failing
