@@ -324,7 +324,13 @@ func TestAttackStopWithThousandInFlight(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	close(release)
-	time.Sleep(50 * time.Millisecond)
+	eventually(t, "the callers have calls answered", func() bool {
+		var answered uint64
+		for _, ns := range h.Stats().Nodes {
+			answered += ns.Requests
+		}
+		return answered >= uint64(n)
+	})
 	start := time.Now()
 	if err := h.Stop(); err != nil {
 		t.Fatalf("stop: %v", err)
@@ -847,7 +853,9 @@ func TestAttackRedisSlowCommandSelfRead(t *testing.T) {
 				t.Errorf("slow command: %v after %v", err, took)
 			}
 		}()
-		time.Sleep(2 * time.Millisecond)
+		eventually(t, "the slow command is on the wire", func() bool {
+			return h.Stats().Nodes[srv.Addr].InFlight > 0
+		})
 		for g := 0; g < 8; g++ {
 			wg.Add(1)
 			go func() {
@@ -867,9 +875,12 @@ func TestAttackRedisSlowCommandSelfRead(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		// The node has finished sleeping; every key must read back as itself
-		// or be missing, never another's value.
-		time.Sleep(300 * time.Millisecond)
+		// Once the node has finished sleeping, every key must read back as
+		// itself or be missing, never another's value.
+		eventually(t, "the node answers again", func() bool {
+			_, err := h.Do(context.Background(), "x", "PING")
+			return err == nil
+		})
 		for g := 0; g < 8; g++ {
 			key := fmt.Sprintf("r%d-%d", round, g)
 			it, err := h.Get(context.Background(), key)
@@ -899,7 +910,9 @@ func TestAttackStopWhileSelfReaderWaits(t *testing.T) {
 		_, err := h.Get(context.Background(), "k")
 		done <- err
 	}()
-	time.Sleep(50 * time.Millisecond)
+	eventually(t, "the caller waits on the wire", func() bool {
+		return h.Stats().Nodes[rec.ln.Addr().String()].InFlight > 0
+	})
 	if err := h.Stop(); err != nil {
 		t.Errorf("stop: %v", err)
 	}

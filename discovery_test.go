@@ -130,8 +130,11 @@ func TestReapplyIsFlat(t *testing.T) {
 		h.Refresh()
 		eventually(t, fmt.Sprintf("answer %d asked for", i), func() bool { return e.disc.Calls() > calls })
 	}
+	asked := time.Now()
 	h.Refresh()
-	time.Sleep(50 * time.Millisecond) // the last answer applied
+	eventually(t, "the last answer applied", func() bool {
+		return h.Stats().Discovery.At.After(asked)
+	})
 	stop.Store(true)
 	wg.Wait()
 
