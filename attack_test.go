@@ -124,7 +124,8 @@ func oneCall(h *herd.Herd, o loadOpts, i int, tl *tally) {
 
 // runLoad runs n goroutines, half with Background contexts (self-read),
 // half cancellable, until stop is closed.
-func runLoad(h *herd.Herd, n int, timeout time.Duration, stop <-chan struct{}, tl *tally) *sync.WaitGroup {
+func runLoad(h *herd.Herd, n int, timeout time.Duration, stop <-chan struct{},
+	tl *tally) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	for g := 0; g < n; g++ {
 		wg.Add(1)
@@ -165,7 +166,7 @@ func TestAttackWorkerCrashWhileCallersReadOwn(t *testing.T) {
 	e, cfg := newEnv(t, addrs...)
 	cfg.RequestTimeout = 300 * time.Millisecond
 	// Restart at once, always: the attack is on the crash, not the backoff.
-	cfg.PoolStrategy = actors.NewBackoffStrategy(actors.Backoff{Min: time.Millisecond, Max: 2 * time.Millisecond})
+	cfg.PoolStrategy = fastRestarts()
 	h := e.start(cfg)
 
 	var tl tally
@@ -200,7 +201,7 @@ func TestAttackPoolRestartWhileCallersReadOwn(t *testing.T) {
 	addrs := fleet(t, 2)
 	e, cfg := newEnv(t, addrs...)
 	cfg.RequestTimeout = 300 * time.Millisecond
-	cfg.ClusterStrategy = actors.NewBackoffStrategy(actors.Backoff{Min: time.Millisecond, Max: 2 * time.Millisecond})
+	cfg.ClusterStrategy = fastRestarts()
 	h := e.start(cfg)
 
 	var tl tally
@@ -705,7 +706,8 @@ func TestAttackWorkerBackoffStallsHealthyCalls(t *testing.T) {
 	// it, which waits in its mailbox for the restart and is then served;
 	// the node's failure count is reset by each.
 	for i := 0; i < 8; i++ {
-		if r := callDirect(t, e.system, w0, &messages.Get{Key: fmt.Sprintf("bad%d", i)}); !errors.Is(r.Err, herd.ErrProtocol) {
+		bad := &messages.Get{Key: fmt.Sprintf("bad%d", i)}
+		if r := callDirect(t, e.system, w0, bad); !errors.Is(r.Err, herd.ErrProtocol) {
 			t.Fatalf("garbage %d: %v", i, r.Err)
 		}
 		if r := callDirect(t, e.system, w0, &messages.Get{Key: "warm"}); r.Err != nil {
@@ -750,7 +752,7 @@ func TestAttackThousandsMixedWithGetMulti(t *testing.T) {
 	e, cfg := newEnv(t, addrs...)
 	cfg.PoolSize = 1
 	cfg.RequestTimeout = time.Second
-	cfg.ClusterStrategy = actors.NewBackoffStrategy(actors.Backoff{Min: time.Millisecond, Max: 2 * time.Millisecond})
+	cfg.ClusterStrategy = fastRestarts()
 	baseline := goleak.IgnoreCurrent()
 	h := e.start(cfg)
 	for i := 0; i < 100; i++ {
@@ -849,7 +851,8 @@ func TestAttackRedisSlowCommandSelfRead(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			_, err := h.Do(context.Background(), "x", "DEBUG", "SLEEP", "0.4")
-			if took := time.Since(start); !errors.Is(err, herd.ErrTimeout) || took > cfg.RequestTimeout+50*time.Millisecond {
+			took := time.Since(start)
+			if !errors.Is(err, herd.ErrTimeout) || took > cfg.RequestTimeout+50*time.Millisecond {
 				t.Errorf("slow command: %v after %v", err, took)
 			}
 		}()
@@ -931,5 +934,12 @@ func TestAttackStopWhileSelfReaderWaits(t *testing.T) {
 	// protoactor's dead-letter throttle belongs to the actor system, not
 	// to herd: the stopped worker's pipeBroken went to dead letters.
 	goleak.VerifyNone(t, baseline,
-		goleak.IgnoreTopFunction("github.com/asynkron/protoactor-go/actor.NewDeadLetter.NewThrottle.func4.1"))
+		goleak.IgnoreTopFunction(
+			"github.com/asynkron/protoactor-go/actor.NewDeadLetter.NewThrottle.func4.1"))
+}
+
+// fastRestarts restarts a crashed actor within 2 ms, so that tests can
+// crash actors often without the backoff stacking up.
+func fastRestarts() actor.SupervisorStrategy {
+	return actors.NewBackoffStrategy(actors.Backoff{Min: time.Millisecond, Max: 2 * time.Millisecond})
 }

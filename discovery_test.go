@@ -128,7 +128,8 @@ func TestReapplyIsFlat(t *testing.T) {
 		calls := e.disc.Calls()
 		e.disc.Set(list...)
 		h.Refresh()
-		eventually(t, fmt.Sprintf("answer %d asked for", i), func() bool { return e.disc.Calls() > calls })
+		eventually(t, fmt.Sprintf("answer %d asked for", i),
+			func() bool { return e.disc.Calls() > calls })
 	}
 	asked := time.Now()
 	h.Refresh()

@@ -52,9 +52,11 @@ const (
 	ErrorNodeDown   = actors.ErrorNodeDown   // ErrNodeDown
 	ErrorNodeGone   = actors.ErrorNodeGone   // ErrNodeGone
 	ErrorClosed     = actors.ErrorClosed     // ErrClosed
-	ErrorRefused    = actors.ErrorRefused    // ErrMalformedKey, ErrValueTooLarge, ErrInvalidRequest, ErrUnsupported
-	ErrorNoNodes    = actors.ErrorNoNodes    // ErrNoNodes
-	ErrorOther      = actors.ErrorOther      // anything else
+	// ErrorRefused counts ErrMalformedKey, ErrValueTooLarge,
+	// ErrInvalidRequest and ErrUnsupported.
+	ErrorRefused = actors.ErrorRefused
+	ErrorNoNodes = actors.ErrorNoNodes // ErrNoNodes
+	ErrorOther   = actors.ErrorOther   // anything else
 )
 
 // NodeDownPolicy says what a request for a down node's key gets; see

@@ -58,7 +58,8 @@ func (c *cluster) watch(ctx actor.Context) {
 // resolveAll resolves each usable node of an answer, if the source is a
 // Resolver. A node it cannot resolve now is left out: it is neither moved
 // nor dropped.
-func resolveAll(ctx context.Context, d discovery.Discovery, nodes []routing.Node) map[string]string {
+func resolveAll(ctx context.Context, d discovery.Discovery,
+	nodes []routing.Node) map[string]string {
 	r, ok := d.(discovery.Resolver)
 	if !ok {
 		return nil

@@ -24,8 +24,9 @@
 // finds its worker idle, with nothing in flight, runs the worker for its own
 // call on its own goroutine (mailbox.deliver): a lone caller writes its
 // request itself, and, if nothing but the deadline can end its wait
-// (messages.Call.SetSelfRead), reads its own reply too (pipe.ReadOwn). The Go client calls Dispatch from the caller's goroutine
-// and waits on a channel; an actor sends the request to the supervisor,
+// (messages.Call.SetSelfRead), reads its own reply too (pipe.ReadOwn). The
+// Go client calls Dispatch from the caller's goroutine and waits on a
+// channel; an actor sends the request to the supervisor,
 // which calls Dispatch with a reply path to the sender. Neither path
 // messages the cluster actor, so requests keep flowing while it polls or
 // restarts.

@@ -117,7 +117,8 @@ func waitNotices(t *testing.T, n *atomic.Int64, want int64, what string) {
 }
 
 func TestEtcdOptions(t *testing.T) {
-	if _, err := discovery.Etcd(discovery.EtcdOptions{Prefix: "/x/"}); !errors.Is(err, discovery.ErrEtcd) {
+	_, err := discovery.Etcd(discovery.EtcdOptions{Prefix: "/x/"})
+	if !errors.Is(err, discovery.ErrEtcd) {
 		t.Errorf("no endpoints: %v, want ErrEtcd", err)
 	}
 }

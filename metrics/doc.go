@@ -16,7 +16,7 @@
 //
 //	herd_node_requests_total                 counter    calls answered for the node
 //	herd_node_misses_total                   counter    of which misses (not errors)
-//	herd_node_not_stored_total               counter    of which conditional stores that did not apply
+//	herd_node_not_stored_total               counter    conditional stores that did not apply
 //	herd_node_errors_total{kind}             counter    of which failures, by kind (herd.ErrorKind)
 //	herd_node_request_duration_seconds       histogram  time from a request's write to its reply
 //	herd_node_connections_open               gauge      connections open to the node
@@ -29,10 +29,10 @@
 //	herd_nodes                               gauge      nodes in the membership
 //	herd_membership_epoch                    gauge      membership changes applied
 //	herd_discovery_last_answer_seconds       gauge      when discovery last answered, Unix time
-//	herd_discovery_last_answer_ok            gauge      1 if that answer was used, 0 if it failed or was held
+//	herd_discovery_last_answer_ok            gauge      1 if that answer was used, else 0
 //	herd_discovery_last_answer_nodes         gauge      usable nodes in that answer
 //	herd_discovery_last_answer_rejected      gauge      malformed entries in that answer
-//	herd_unrouted_errors_total{kind}         counter    calls refused before a node was chosen, by kind
+//	herd_unrouted_errors_total{kind}         counter    calls refused before routing, by kind
 //
 // The discovery series are absent until discovery first answers.
 package metrics

@@ -58,8 +58,9 @@ type keyHash func(string) uint64
 // error wrapping ErrBadWeight. When an address appears more than once the
 // entries collapse into one with the largest weight, so the ring does not
 // depend on the order of nodes; nor does it where two nodes' points share a
-// position, which goes to the node whose address sorts first. With no nodes NewHashRing returns a router
-// whose Lookup and Group answer ErrNoNodes, and no error.
+// position, which goes to the node whose address sorts first. With no
+// nodes NewHashRing returns a router whose Lookup and Group answer
+// ErrNoNodes, and no error.
 func NewHashRing(nodes []Node) (Router, error) {
 	return buildRing(nodes, PointsPerWeight, xxhash.Sum64String)
 }

@@ -203,7 +203,8 @@ func TestRouterEmpty(t *testing.T) {
 func TestRouterBadWeights(t *testing.T) {
 	forEachRouter(t, func(t *testing.T, rc routerCase) {
 		for _, w := range []int{-1, MaxWeight + 1} {
-			if _, err := rc.build([]Node{{Addr: "a:1"}, {Addr: "b:1", Weight: w}}); !errors.Is(err, ErrBadWeight) {
+			_, err := rc.build([]Node{{Addr: "a:1"}, {Addr: "b:1", Weight: w}})
+			if !errors.Is(err, ErrBadWeight) {
 				t.Errorf("weight %d: %v, want ErrBadWeight", w, err)
 			}
 		}

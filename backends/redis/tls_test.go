@@ -16,7 +16,8 @@ import (
 
 // tlsRedis starts a redis-server that speaks TLS only, with a certificate
 // for 127.0.0.1 signed by a CA of the test's own.
-func tlsRedis(t *testing.T, verifyClients bool, extra ...string) (*testcert.CA, *testserver.Server) {
+func tlsRedis(t *testing.T, verifyClients bool,
+	extra ...string) (*testcert.CA, *testserver.Server) {
 	t.Helper()
 	ca := testcert.NewCA(t, "redis")
 	pair := ca.Server(t)

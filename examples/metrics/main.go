@@ -42,7 +42,8 @@ import (
 
 func main() {
 	backend := flag.String("backend", "redis", "protocol of -nodes: memcached or redis")
-	nodes := flag.String("nodes", "", "comma-separated host:port list (default: 2 embedded redis nodes)")
+	nodes := flag.String("nodes", "",
+		"comma-separated host:port list (default: 2 embedded redis nodes)")
 	listen := flag.String("listen", "127.0.0.1:9464", "where to serve /metrics")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -164,7 +164,8 @@ func TestMetricsExample(t *testing.T) {
 		}
 	}
 	now := float64(time.Now().Unix())
-	for _, name := range []string{"herd_node_state_since_seconds", "herd_discovery_last_answer_seconds"} {
+	stamps := []string{"herd_node_state_since_seconds", "herd_discovery_last_answer_seconds"}
+	for _, name := range stamps {
 		labels := map[string]string{}
 		if name == "herd_node_state_since_seconds" {
 			labels = nodeA
