@@ -36,3 +36,16 @@ func IsTimeout(err error) bool {
 		errors.Is(err, context.DeadlineExceeded) ||
 		(errors.As(err, &ne) && ne.Timeout())
 }
+
+// clipLen is how much of a key, a command or a reply an error message
+// quotes.
+const clipLen = 32
+
+// Clip shortens s for quoting in an error message: a reply from a broken or
+// hostile server may be of any length.
+func Clip[S ~string | ~[]byte](s S) string {
+	if len(s) <= clipLen {
+		return string(s)
+	}
+	return string(s[:clipLen]) + "..."
+}

@@ -153,7 +153,7 @@ func (c *conn) version(ctx context.Context) error {
 		return err
 	}
 	if !bytes.HasPrefix(line, []byte("VERSION ")) {
-		return protocolError("version answered %q", clip(line))
+		return protocolError("version answered %q", backends.Clip(line))
 	}
 	return c.nc.SetDeadline(time.Time{})
 }

@@ -1,6 +1,8 @@
 package memcached
 
 import (
+	"github.com/herd-go/herd/backends"
+
 	"fmt"
 	"time"
 
@@ -32,7 +34,7 @@ func (b *Backend) Check(req messages.Request) error {
 		return checkTTL(r.TTL)
 	case *messages.Do:
 		return fmt.Errorf("%w: memcached has no Do (command %q)",
-			messages.ErrUnsupported, clip(r.Command))
+			messages.ErrUnsupported, backends.Clip(r.Command))
 	}
 	return fmt.Errorf("%w: memcached cannot serve %T", messages.ErrUnsupported, req)
 }
@@ -46,13 +48,13 @@ func checkKey(key string) error {
 		return fmt.Errorf("%w: key is empty", messages.ErrMalformedKey)
 	case len(key) > maxKeyLen:
 		return fmt.Errorf("%w: key %q is %d bytes, over memcached's %d",
-			messages.ErrMalformedKey, clip(key), len(key), maxKeyLen)
+			messages.ErrMalformedKey, backends.Clip(key), len(key), maxKeyLen)
 	}
 	for i := 0; i < len(key); i++ {
 		if c := key[i]; c <= ' ' || c == 0x7f {
 			return fmt.Errorf("%w: key %q has byte %#02x at offset %d; memcached keys "+
 				"cannot hold spaces or control characters",
-				messages.ErrMalformedKey, clip(key), c, i)
+				messages.ErrMalformedKey, backends.Clip(key), c, i)
 		}
 	}
 	return nil
@@ -78,7 +80,7 @@ func (b *Backend) checkSet(r *messages.Set) error {
 	}
 	if len(r.Value) > b.opts.MaxValueSize {
 		return fmt.Errorf("%w: value of %d bytes for key %q, over the limit of %d",
-			messages.ErrValueTooLarge, len(r.Value), clip(r.Key), b.opts.MaxValueSize)
+			messages.ErrValueTooLarge, len(r.Value), backends.Clip(r.Key), b.opts.MaxValueSize)
 	}
 	if r.Mode > messages.ModeCAS {
 		return fmt.Errorf("%w: unknown store mode %d", messages.ErrInvalidRequest, r.Mode)

@@ -29,17 +29,6 @@ func (e *ServerError) Unwrap() []error {
 	return []error{messages.ErrServer}
 }
 
-// clipLen is how much of a key or a reply line an error message quotes.
-const clipLen = 32
-
-// clip shortens s for quoting in an error message.
-func clip[S ~string | ~[]byte](s S) string {
-	if len(s) <= clipLen {
-		return string(s)
-	}
-	return string(s[:clipLen]) + "..."
-}
-
 // protocolError reports a reply that broke the protocol: the connection is
 // out of step and must be closed.
 func protocolError(format string, args ...any) error {

@@ -1,6 +1,8 @@
 package memcached
 
 import (
+	"github.com/herd-go/herd/backends"
+
 	"bufio"
 	"bytes"
 	"errors"
@@ -106,7 +108,7 @@ func unexpected(line []byte, rep *messages.Reply) error {
 		rep.Err = err
 		return nil
 	}
-	return protocolError("unexpected reply %q", clip(line))
+	return protocolError("unexpected reply %q", backends.Clip(line))
 }
 
 // serverError returns a *ServerError if line is a SERVER_ERROR or
@@ -132,7 +134,7 @@ func (p *parser) line() ([]byte, error) {
 		return nil, ioError("read", err)
 	}
 	if len(line) < 2 || line[len(line)-2] != '\r' {
-		return nil, protocolError("reply line %q does not end in \\r\\n", clip(line))
+		return nil, protocolError("reply line %q does not end in \\r\\n", backends.Clip(line))
 	}
 	return line[:len(line)-2], nil
 }

@@ -1,6 +1,8 @@
 package memcached
 
 import (
+	"github.com/herd-go/herd/backends"
+
 	"bytes"
 
 	"github.com/herd-go/herd/messages"
@@ -72,7 +74,7 @@ func (p *parser) readItems(keys []string, hit func(int, messages.Item)) (end, er
 		i := indexFrom(keys, next, v.key)
 		if i < 0 {
 			return nil, protocolError("VALUE for key %q, which was not asked for "+
-				"(or not in order)", clip(v.key))
+				"(or not in order)", backends.Clip(v.key))
 		}
 		next = i + 1
 		data, err := p.block(v.size)
@@ -88,10 +90,10 @@ func (p *parser) readItems(keys []string, hit func(int, messages.Item)) (end, er
 func (p *parser) parseValueLine(line []byte) (valueLine, error) {
 	rest, ok := bytes.CutPrefix(line, []byte("VALUE "))
 	if !ok {
-		return valueLine{}, protocolError("unexpected reply %q", clip(line))
+		return valueLine{}, protocolError("unexpected reply %q", backends.Clip(line))
 	}
 	if bytes.Count(rest, []byte(" ")) != 3 {
-		return valueLine{}, protocolError("VALUE line %q has not 4 fields", clip(line))
+		return valueLine{}, protocolError("VALUE line %q has not 4 fields", backends.Clip(line))
 	}
 	key, rest, _ := bytes.Cut(rest, []byte(" "))
 	flags, rest, _ := bytes.Cut(rest, []byte(" "))
@@ -103,7 +105,7 @@ func (p *parser) parseValueLine(line []byte) (valueLine, error) {
 	v.cas, ok = parseUint(cas, 1<<64-1)
 	if len(key) == 0 || !okF || !okN || !ok {
 		return valueLine{}, protocolError("bad VALUE line %q (values limited to %d bytes)",
-			clip(line), p.maxValue)
+			backends.Clip(line), p.maxValue)
 	}
 	return v, nil
 }

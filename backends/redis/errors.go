@@ -24,17 +24,6 @@ func (e *ServerError) Error() string { return messages.ErrServer.Error() + ": " 
 // Unwrap returns messages.ErrServer.
 func (e *ServerError) Unwrap() error { return messages.ErrServer }
 
-// clipLen is how much of a command or a reply an error message quotes.
-const clipLen = 32
-
-// clip shortens s for quoting in an error message.
-func clip[S ~string | ~[]byte](s S) string {
-	if len(s) <= clipLen {
-		return string(s)
-	}
-	return string(s[:clipLen]) + "..."
-}
-
 // protocolError reports a reply that broke RESP or one of herd's bounds:
 // the connection is out of step and must be closed.
 func protocolError(format string, args ...any) error {

@@ -1,6 +1,8 @@
 package redis
 
 import (
+	"github.com/herd-go/herd/backends"
+
 	"bufio"
 	"errors"
 	"io"
@@ -182,7 +184,7 @@ func trimLine(line []byte) ([]byte, error) {
 	n := len(line) - 2
 	switch {
 	case n < 0 || line[n] != '\r':
-		return nil, protocolError("line %q does not end in \\r\\n", clip(line))
+		return nil, protocolError("line %q does not end in \\r\\n", backends.Clip(line))
 	case n == 0:
 		return nil, protocolError("empty line where a reply begins")
 	}
