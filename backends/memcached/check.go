@@ -1,11 +1,10 @@
 package memcached
 
 import (
-	"github.com/herd-go/herd/backends"
-
 	"fmt"
 	"time"
 
+	"github.com/herd-go/herd/backends"
 	"github.com/herd-go/herd/messages"
 )
 

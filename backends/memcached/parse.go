@@ -1,8 +1,6 @@
 package memcached
 
 import (
-	"github.com/herd-go/herd/backends"
-
 	"bufio"
 	"bytes"
 	"errors"
@@ -10,6 +8,7 @@ import (
 	"io"
 	"math"
 
+	"github.com/herd-go/herd/backends"
 	"github.com/herd-go/herd/messages"
 )
 

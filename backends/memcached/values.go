@@ -1,10 +1,9 @@
 package memcached
 
 import (
-	"github.com/herd-go/herd/backends"
-
 	"bytes"
 
+	"github.com/herd-go/herd/backends"
 	"github.com/herd-go/herd/messages"
 )
 

@@ -1,12 +1,12 @@
 package redis
 
 import (
-	"github.com/herd-go/herd/backends"
-
 	"bufio"
 	"errors"
 	"io"
 	"math"
+
+	"github.com/herd-go/herd/backends"
 )
 
 // Bounds every reply is held to, beside those derived from Options.
