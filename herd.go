@@ -209,8 +209,7 @@ func (h *Herd) call(ctx context.Context, c *messages.Call, req messages.Request)
 		// idle connection, this goroutine reads the reply itself.
 		c.SetSelfRead()
 	}
-	h.rt.Dispatch(c)
-	if own := c.TakeOwnReader(); own != nil {
+	if own := h.rt.DispatchOwn(c); own != nil {
 		own.ReadOwn(c)
 	}
 	r := wait(ctx, c, ch, deadline)

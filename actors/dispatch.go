@@ -18,7 +18,27 @@ import (
 // node's workers, in turn (or to its pool, while the pool has no workers to
 // offer). A call that cannot be routed is answered at once with an error:
 // nothing is dropped.
+//
+// A call marked messages.Call.SetSelfRead may come back with its reply to
+// be read by its caller (DispatchOwn); Dispatch, whose caller does not
+// wait for it, has that reply read on a goroutine of its own.
 func (r *Runtime) Dispatch(call *messages.Call) {
+	if own := r.DispatchOwn(call); own != nil {
+		go own.ReadOwn(call) // bounded by the call's deadline
+	}
+}
+
+// DispatchOwn is Dispatch for a caller that waits for call on its own
+// goroutine: if the call went out alone on an idle connection and may be
+// read by its caller (messages.Call.SetSelfRead), it returns the
+// connection, and the caller must read the reply from it at once
+// (ReadOwn). Otherwise it returns nil, and the reply comes as usual.
+func (r *Runtime) DispatchOwn(call *messages.Call) messages.OwnReader {
+	r.dispatch(call)
+	return call.TakeOwnReader()
+}
+
+func (r *Runtime) dispatch(call *messages.Call) {
 	if call.Deadline.IsZero() {
 		// A call an actor built without a deadline gets the default one,
 		// and answers itself at it: nothing may wait on the wire forever.

@@ -34,14 +34,6 @@ func (s *supervisor) Receive(ctx actor.Context) {
 		s.serve(ctx, msg)
 	case *messages.Call:
 		s.rt.Dispatch(msg)
-		if own := msg.TakeOwnReader(); own != nil {
-			// An actor marked its call SetSelfRead, which is for the Go
-			// client's callers: nobody waits on this goroutine to read the
-			// reply, and the supervisor must not block on it, so read it on
-			// a goroutine of its own; else nothing reads that connection
-			// again.
-			go own.ReadOwn(msg)
-		}
 	case *messages.Refresh:
 		if s.cluster != nil {
 			ctx.Send(s.cluster, msg)
